@@ -1,0 +1,202 @@
+"""Per-connection state: who the client is, what it selected, and how to write to it.
+
+A Client is both the connection's record (CLIENT LIST fields) and the context handlers
+receive: ``client.db`` is the selected database, ``client.server`` the node. Writing is
+done by the connection task (``connection.py``) for replies, and by :meth:`Client.push`
+for messages that other clients cause (MONITOR lines, later pub/sub): those go out at
+once when the socket accepts them, otherwise into ``outbox``, drained by whoever sends
+next, under the ``sending`` flag so two writers never interleave bytes.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import TYPE_CHECKING
+
+import trio
+
+from node.resp import RequestParser
+
+if TYPE_CHECKING:
+    from node.keyspace.db import Database
+    from node.server import Server
+
+# CLIENT REPLY modes; SKIP means "drop the reply of the next command, then back to ON".
+REPLY_ON, REPLY_OFF, REPLY_SKIP = 0, 1, 2
+
+
+class Client:
+    __slots__ = (
+        "server",
+        "id",
+        "sock",
+        "addr",
+        "laddr",
+        "fd",
+        "name",
+        "lib_name",
+        "lib_ver",
+        "db",
+        "proto",
+        "authenticated",
+        "user",
+        "parser",
+        "multi",
+        "multi_error",
+        "watching",
+        "watch_dirty",
+        "reply_mode",
+        "monitor",
+        "closing",
+        "close_after_reply",
+        "created",
+        "last_interaction",
+        "last_command",
+        "no_evict",
+        "no_touch",
+        "outbox",
+        "outbox_bytes",
+        "sending",
+        "send_done",
+        "kind",
+        "readonly",
+        "asking",
+        "subscriptions",
+        "idle",
+        "commands_processed",
+    )
+
+    def __init__(self, server: "Server", sock: socket.socket | None, client_id: int):
+        self.server = server
+        self.id = client_id
+        self.sock = sock
+        self.addr, self.laddr = _addresses(sock)
+        self.fd = sock.fileno() if sock is not None else -1
+        self.name = b""
+        self.lib_name = b""
+        self.lib_ver = b""
+        self.db: Database = server.dbs[0]
+        self.proto = 2
+        self.authenticated = not server.auth_required
+        self.user = b"default"
+        config = server.config
+        self.parser = RequestParser(config.proto_max_bulk_len, config.client_query_buffer_limit)
+        self.parser.auth_required = not self.authenticated
+        self.multi: list | None = None  # queued (spec, argv) while in MULTI
+        self.multi_error = False
+        self.watching: list[tuple[Database, bytes, bool]] = []  # (db, key, expired at WATCH)
+        self.watch_dirty = False
+        self.reply_mode = REPLY_ON
+        self.monitor = False
+        self.closing = False
+        self.close_after_reply = False
+        self.created = time.time()
+        self.last_interaction = self.created
+        self.last_command = b"NULL"
+        self.no_evict = False
+        self.no_touch = False
+        self.outbox: list[bytes] = []
+        self.outbox_bytes = 0
+        self.sending = False
+        self.send_done: trio.Event | None = None
+        self.kind = "normal"  # normal | pubsub | replica | master (CLIENT LIST / KILL TYPE)
+        self.readonly = False  # cluster READONLY
+        self.asking = False  # cluster ASKING, one-shot
+        self.subscriptions = 0  # channels + patterns (pub/sub context in RESP2)
+        self.idle = False  # waiting for input between commands (graceful shutdown closes these)
+        self.commands_processed = 0
+
+    # -- writing -----------------------------------------------------------------------------
+
+    async def send(self, data: bytes) -> None:
+        """Write ``data`` after anything already queued; returns when all of it is sent."""
+        while self.sending:
+            if self.send_done is None:
+                self.send_done = trio.Event()
+            await self.send_done.wait()
+        if self.outbox:
+            data = b"".join(self.outbox) + data
+            self.outbox.clear()
+            self.outbox_bytes = 0
+        sock = self.sock
+        try:
+            sent = sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        if sent == len(data) and not self.outbox:
+            return
+        self.sending = True
+        try:
+            view = memoryview(data)[sent:]
+            while True:
+                while view:
+                    await trio.lowlevel.wait_writable(sock)
+                    try:
+                        view = view[sock.send(view) :]
+                    except BlockingIOError:
+                        pass
+                if not self.outbox:
+                    return
+                view = memoryview(b"".join(self.outbox))
+                self.outbox.clear()
+                self.outbox_bytes = 0
+        finally:
+            self.sending = False
+            if self.send_done is not None:
+                self.send_done.set()
+                self.send_done = None
+
+    def push(self, data: bytes) -> None:
+        """Queue bytes caused by another client; never blocks the caller.
+
+        A client whose unsent bytes pass its output buffer limit is closed, as Redis does
+        for slow subscribers and monitors, so one stalled reader costs nobody else.
+        """
+        if self.closing:
+            return
+        if not self.sending and not self.outbox:
+            try:
+                sent = self.sock.send(data)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                self.kill()
+                return
+            if sent == len(data):
+                return
+            data = data[sent:]
+        self.outbox.append(data)
+        self.outbox_bytes += len(data)
+        limit = self.server.output_limit(self)
+        if limit and self.outbox_bytes > limit:
+            self.server.log.warning("client %d closed for overcoming of output buffer limits", self.id)
+            self.kill()
+            return
+        if not self.sending:
+            self.server.spawn(self.send, b"")
+
+    def kill(self) -> None:
+        """Close this connection from anywhere (CLIENT KILL, limits, shutdown)."""
+        self.closing = True
+        if self.sock is not None:
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def addr_text(self) -> str:
+        return self.addr
+
+
+def _addresses(sock: socket.socket | None) -> tuple[str, str]:
+    if sock is None:
+        return "", ""
+    try:
+        peer = sock.getpeername()
+        local = sock.getsockname()
+    except OSError:
+        return "", ""
+    if sock.family == socket.AF_UNIX:
+        return "/unixsocket:0", str(local)
+    return f"{peer[0]}:{peer[1]}", f"{local[0]}:{local[1]}"

@@ -1,0 +1,3 @@
+"""Importing this package registers every command (each module declares its own)."""
+
+from node.commands import connection, strings, transactions  # noqa: F401

@@ -1,0 +1,113 @@
+"""The single gate every command passes, in Redis's ``processCommand`` order.
+
+``execute(client, argv)`` returns the reply value for one command:
+
+1. lookup (one dict hit on the lower-cased name; containers then look up the subcommand);
+2. arity, from the declaration (exact Redis texts);
+3. authentication, unless the command is ``no_auth``;
+4. the cluster routing hook, for commands with keys, when cluster mode wired one in;
+5. the RESP2 subscriber context allow-list;
+6. CLIENT PAUSE: a paused command returns :data:`PAUSED` and the connection waits;
+7. MULTI queueing;
+8. :func:`call`: run the handler, count stats, slowlog, feed MONITOR, propagate writes.
+
+Rejections inside MULTI flag the transaction, so EXEC answers EXECABORT.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from node import errors
+from node.commands.spec import REGISTRY, CommandSpec
+from node.errors import CommandError
+from node.replies import QUEUED, ErrorReply
+
+if TYPE_CHECKING:
+    from node.client import Client
+
+# Commands that act at once even inside MULTI (the rest are queued).
+MULTI_CONTROL = frozenset((b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"))
+# What a RESP2 client may run while it has subscriptions.
+SUBSCRIBER_ALLOWED = frozenset(
+    (b"subscribe", b"psubscribe", b"ssubscribe", b"unsubscribe", b"punsubscribe",
+     b"sunsubscribe", b"ping", b"quit", b"reset")
+)
+
+
+class _Paused:
+    """Returned instead of a reply when CLIENT PAUSE holds this command back."""
+
+    __slots__ = ()
+
+
+PAUSED = _Paused()
+_perf_ns = time.perf_counter_ns
+
+
+def execute(client: "Client", argv: list[bytes]) -> object:
+    name = argv[0].lower()
+    spec = REGISTRY.get(name)
+    if spec is None:
+        return reject(client, errors.unknown_command(argv))
+    if spec.subcommands:
+        if len(argv) == 1:
+            return reject(client, errors.wrong_arity(spec.name))
+        sub = spec.subcommands.get(argv[1].lower())
+        if sub is None:
+            return reject(client, errors.unknown_subcommand(argv[1], spec.name))
+        spec = sub
+    arity = spec.arity
+    if (arity > 0 and len(argv) != arity) or len(argv) < -arity:
+        return reject(client, errors.wrong_arity(spec.name))
+    if not client.authenticated and "no_auth" not in spec.flags:
+        return reject(client, errors.NOAUTH)
+    server = client.server
+    if server.route is not None and (spec.key_specs or spec.getkeys):
+        refusal = server.route(client, spec, argv)
+        if refusal is not None:
+            return reject(client, refusal)
+    if client.subscriptions and client.proto == 2 and name not in SUBSCRIBER_ALLOWED:
+        return reject(client, errors.NOT_SUPPORTED_IN_SUBSCRIBE.format(name.decode("utf-8", "replace")))
+    if server.pause_end and server.pause_applies(client, spec, argv):
+        return PAUSED
+    if client.multi is not None and name not in MULTI_CONTROL:
+        if "no_multi" in spec.flags:
+            return reject(client, "ERR Command not allowed inside a transaction")
+        client.multi.append((spec, argv))
+        return QUEUED
+    return call(client, spec, argv)
+
+
+def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> object:
+    """Run a handler that passed the gate (also used by EXEC for queued commands)."""
+    server = client.server
+    clock = server.clock
+    dirty = clock.dirty
+    started = _perf_ns()
+    try:
+        reply = spec.handler(client, argv)  # type: ignore[misc]
+    except CommandError as exc:
+        reply = ErrorReply(exc.message)
+        spec.failed_calls += 1
+        server.count_error(exc.message)
+    elapsed = _perf_ns() - started
+    spec.calls += 1
+    spec.usec += elapsed // 1000
+    client.last_command = spec.name.encode()
+    if elapsed > server.slowlog_threshold_ns and server.slowlog_threshold_ns >= 0:
+        server.slowlog_add(client, argv, elapsed // 1000)
+    if server.monitors and not ("admin" in spec.flags or "skip_monitor" in spec.flags):
+        server.feed_monitors(client, argv)
+    if clock.dirty != dirty and server.propagate is not None:
+        server.propagate(client, spec, argv)
+    return reply
+
+
+def reject(client: "Client", message: str) -> ErrorReply:
+    """An error before the handler ran; inside MULTI it also dooms the transaction."""
+    if client.multi is not None:
+        client.multi_error = True
+    client.server.count_error(message, rejected=True)
+    return ErrorReply(message)

@@ -1,0 +1,87 @@
+"""Every error reply text the node sends, in one catalogue.
+
+Handlers raise :class:`CommandError` with one of these messages (or one built by the
+functions below); dispatch turns it into a ``-...`` reply. The text includes the error
+code prefix (``ERR``, ``WRONGTYPE``, ...), exactly as Redis 7.0 sends it.
+"""
+
+
+class CommandError(Exception):
+    """A command failed; ``message`` is the full error line without the leading ``-``."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ProtocolError(Exception):
+    """The client sent bytes that are not RESP; the connection is answered and closed."""
+
+
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+SYNTAX = "ERR syntax error"
+NOT_INTEGER = "ERR value is not an integer or out of range"
+NOT_FLOAT = "ERR value is not a valid float"
+OVERFLOW = "ERR increment or decrement would overflow"
+INCR_NAN_INF = "ERR increment would produce NaN or Infinity"
+NO_SUCH_KEY = "ERR no such key"
+OUT_OF_RANGE = "ERR index out of range"
+DB_INDEX = "ERR DB index is out of range"
+INVALID_EXPIRE = "ERR invalid expire time in '{}' command"
+BIT_OFFSET = "ERR bit offset is not an integer or out of range"
+BIT_VALUE = "ERR bit is not an integer or out of range"
+STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+OFFSET_OUT_OF_RANGE = "ERR offset is out of range"
+NOAUTH = "NOAUTH Authentication required."
+WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+AUTH_NOT_CONFIGURED = (
+    "ERR AUTH <password> called without any password configured for the default user. "
+    "Are you sure your configuration is correct?"
+)
+NOPROTO = "NOPROTO unsupported protocol version"
+MULTI_NESTED = "ERR MULTI calls can not be nested"
+EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
+DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
+WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
+EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+SAME_OBJECT = "ERR source and destination objects are the same"
+NOT_SUPPORTED_IN_SUBSCRIBE = (
+    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+    "are allowed in this context"
+)
+TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
+TIMEOUT_NEGATIVE = "ERR timeout is negative"
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+
+
+def wrong_arity(name: str) -> str:
+    return f"ERR wrong number of arguments for '{name}' command"
+
+
+def unknown_command(argv: list[bytes]) -> str:
+    """Redis lists up to the first 128 bytes of arguments, each quoted and followed by a space."""
+    name = _lossy(argv[0])
+    shown = ""
+    for arg in argv[1:]:
+        if len(shown) >= 128:
+            break
+        shown += f"'{_lossy(arg)[: 128 - len(shown)]}' "
+    return f"ERR unknown command '{name}', with args beginning with: {shown}"
+
+
+def unknown_subcommand(sub: bytes, container: str) -> str:
+    return f"ERR unknown subcommand '{_lossy(sub)}'. Try {container.upper()} HELP."
+
+
+def unknown_subcommand_or_arity(sub: bytes, container: str) -> str:
+    return (
+        f"ERR Unknown subcommand or wrong number of arguments for '{_lossy(sub)}'. "
+        f"Try {container.upper()} HELP."
+    )
+
+
+def _lossy(b: bytes) -> str:
+    # Redis prints argument bytes as they are; error lines must stay on one line.
+    return b.decode("utf-8", "replace").replace("\r", " ").replace("\n", " ")

@@ -1,0 +1,71 @@
+"""Process entry: parse the command line like redis-server, set up logging, run the node.
+
+This is also the one composition point where later parts (cluster mode when
+``cluster-enabled yes``, persistence) get wired into the node.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+import trio
+
+from node.config import Config
+
+LOG_LEVELS = {"debug": logging.DEBUG, "verbose": logging.INFO, "notice": logging.INFO, "warning": logging.WARNING}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in ("-v", "--version"):
+        from node.server import REDIS_VERSION, TRIREME_VERSION
+
+        print(f"Trireme server v={TRIREME_VERSION} (Redis {REDIS_VERSION} compatible)")
+        return
+    try:
+        config = Config.from_argv(args)
+    except SystemExit as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(1) from None
+    except OSError as exc:
+        print(f"Fatal error, can't open config file '{args[0]}': {exc.strerror}", file=sys.stderr)
+        raise SystemExit(1) from None
+    setup_logging(config)
+    try:
+        trio.run(run, config)
+    except OSError as exc:
+        logging.getLogger("trireme").error("%s", exc)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        pass
+
+
+def setup_logging(config: Config) -> None:
+    handler: logging.Handler
+    handler = logging.FileHandler(config.logfile) if config.logfile else logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(process)d:M %(asctime)s.%(msecs)03d %(levelname).1s %(message)s", "%d %b %Y %H:%M:%S"))
+    root = logging.getLogger("trireme")
+    root.handlers[:] = [handler]
+    root.setLevel(LOG_LEVELS.get(config.loglevel, logging.INFO))
+    root.propagate = False
+
+
+async def run(config: Config) -> None:
+    import node.commands  # noqa: F401  (registers every command)
+    from node.server import serve
+
+    async with trio.open_nursery() as nursery:
+        server = await nursery.start(serve, config)
+        nursery.start_soon(_signals, server)
+        await server.stopped.wait()
+        nursery.cancel_scope.cancel()
+
+
+async def _signals(server) -> None:
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for signum in signals:
+            server.log.warning("Received %s scheduling shutdown...", signal.Signals(signum).name)
+            server.request_shutdown()
+            return

@@ -1,0 +1,285 @@
+"""Reply values that handlers return, and the one encoder that turns them into RESP2 or RESP3.
+
+Handlers never know the protocol version. They return plain Python values and these
+types, and :func:`encode` writes the right bytes for the client:
+
+=====================  ==========================  ==========================
+value                  RESP2                       RESP3
+=====================  ==========================  ==========================
+``bytes``              bulk string                 bulk string
+``int``                integer                     integer
+``None``               null bulk ``$-1``           null ``_``
+``NULL_ARRAY``         null array ``*-1``          null ``_``
+``list`` / ``tuple``   array                       array
+``dict`` / ``Map``     flat array k1 v1 ...        map ``%``
+``SetReply``           array                       set ``~``
+``Push``               array                       push ``>``
+``float``              bulk ``%.17g``              double ``,``
+``bool``               integer 1/0                 boolean ``#t``/``#f``
+``Status``             ``+text``                   ``+text``
+``ErrorReply``         ``-text``                   ``-text``
+``Verbatim``           bulk string                 verbatim ``=len txt:...``
+=====================  ==========================  ==========================
+
+Common replies are pre-encoded constants (:data:`OK`, :data:`QUEUED`, ...), so the hot
+path appends stored bytes instead of building them.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+class Status:
+    """A simple string (``+OK``). Instances are immutable and usually module constants."""
+
+    __slots__ = ("text", "wire")
+
+    def __init__(self, text: str | bytes):
+        self.text = text.encode() if isinstance(text, str) else text
+        self.wire = b"+" + self.text + b"\r\n"
+
+    def __repr__(self) -> str:
+        return f"Status({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Status) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+class ErrorReply:
+    """An error as a value (inside EXEC results, or returned instead of raised)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"ErrorReply({self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ErrorReply) and other.message == self.message
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+
+class SetReply(list):
+    """An unordered collection: a RESP3 set, an array in RESP2."""
+
+    __slots__ = ()
+
+
+class Push(list):
+    """An out-of-band message (pub/sub, invalidation): RESP3 push, array in RESP2."""
+
+    __slots__ = ()
+
+
+class Map(list):
+    """A map given as a list of (key, value) pairs, for when key order or repeats matter."""
+
+    __slots__ = ()
+
+
+class Verbatim:
+    """A verbatim string (CLUSTER NODES, INFO in RESP3): bulk in RESP2."""
+
+    __slots__ = ("fmt", "data")
+
+    def __init__(self, data: bytes, fmt: bytes = b"txt"):
+        self.fmt = fmt
+        self.data = data
+
+
+class _NullArray:
+    """``*-1`` in RESP2 (EXEC aborted by WATCH, blocking pop timed out), null in RESP3."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NULL_ARRAY"
+
+
+class NoReply:
+    """Handler result meaning "send nothing" (CLIENT REPLY OFF/SKIP, QUIT handled elsewhere)."""
+
+    __slots__ = ()
+
+
+NULL_ARRAY = _NullArray()
+NO_REPLY = NoReply()
+OK = Status("OK")
+PONG = Status("PONG")
+QUEUED = Status("QUEUED")
+
+
+def format_double(value: float) -> bytes:
+    """Redis 7.0 formats doubles with ``%.17g`` and spells infinities ``inf``/``-inf``."""
+    if math.isinf(value):
+        return b"inf" if value > 0 else b"-inf"
+    if math.isnan(value):
+        return b"nan"
+    return b"%.17g" % value
+
+
+def encode(reply: object, proto: int) -> bytes:
+    """Encode one reply value for a client speaking RESP ``proto`` (2 or 3)."""
+    out: list[bytes] = []
+    encode_into(reply, out, proto)
+    return b"".join(out)
+
+
+def encode_into(reply: object, out: list[bytes], proto: int) -> None:
+    """Append the encoding of ``reply`` to ``out``. The per-type table avoids if-chains."""
+    kind = type(reply)
+    writer = (_WRITERS3 if proto == 3 else _WRITERS2).get(kind)
+    if writer is None:
+        writer = _writer_for_subclass(reply, proto)
+    writer(reply, out, proto)
+
+
+def _writer_for_subclass(reply: object, proto: int):
+    table = _WRITERS3 if proto == 3 else _WRITERS2
+    for base, writer in table.items():
+        if isinstance(reply, base):
+            return writer
+    raise TypeError(f"handler returned a value with no RESP encoding: {reply!r}")
+
+
+def _bulk(reply: bytes, out: list[bytes], proto: int) -> None:
+    out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))
+
+
+def _int(reply: int, out: list[bytes], proto: int) -> None:
+    out.append(b":%d\r\n" % reply)
+
+
+def _null2(reply: object, out: list[bytes], proto: int) -> None:
+    out.append(b"$-1\r\n")
+
+
+def _null_array2(reply: object, out: list[bytes], proto: int) -> None:
+    out.append(b"*-1\r\n")
+
+
+def _null3(reply: object, out: list[bytes], proto: int) -> None:
+    out.append(b"_\r\n")
+
+
+def _aggregate(prefix: bytes):
+    def write(reply: list, out: list[bytes], proto: int) -> None:
+        out.append(b"%b%d\r\n" % (prefix, len(reply)))
+        for item in reply:
+            encode_into(item, out, proto)
+
+    return write
+
+
+def _dict2(reply: dict, out: list[bytes], proto: int) -> None:
+    out.append(b"*%d\r\n" % (2 * len(reply)))
+    for key, value in reply.items():
+        encode_into(key, out, proto)
+        encode_into(value, out, proto)
+
+
+def _dict3(reply: dict, out: list[bytes], proto: int) -> None:
+    out.append(b"%%%d\r\n" % len(reply))
+    for key, value in reply.items():
+        encode_into(key, out, proto)
+        encode_into(value, out, proto)
+
+
+def _pairs2(reply: Map, out: list[bytes], proto: int) -> None:
+    out.append(b"*%d\r\n" % (2 * len(reply)))
+    for key, value in reply:
+        encode_into(key, out, proto)
+        encode_into(value, out, proto)
+
+
+def _pairs3(reply: Map, out: list[bytes], proto: int) -> None:
+    out.append(b"%%%d\r\n" % len(reply))
+    for key, value in reply:
+        encode_into(key, out, proto)
+        encode_into(value, out, proto)
+
+
+def _double2(reply: float, out: list[bytes], proto: int) -> None:
+    _bulk(format_double(reply), out, proto)
+
+
+def _double3(reply: float, out: list[bytes], proto: int) -> None:
+    out.append(b",%b\r\n" % format_double(reply))
+
+
+def _bool2(reply: bool, out: list[bytes], proto: int) -> None:
+    out.append(b":1\r\n" if reply else b":0\r\n")
+
+
+def _bool3(reply: bool, out: list[bytes], proto: int) -> None:
+    out.append(b"#t\r\n" if reply else b"#f\r\n")
+
+
+def _status(reply: Status, out: list[bytes], proto: int) -> None:
+    out.append(reply.wire)
+
+
+def _error(reply: ErrorReply, out: list[bytes], proto: int) -> None:
+    out.append(b"-%b\r\n" % reply.message.encode())
+
+
+def _verbatim2(reply: Verbatim, out: list[bytes], proto: int) -> None:
+    _bulk(reply.data, out, proto)
+
+
+def _verbatim3(reply: Verbatim, out: list[bytes], proto: int) -> None:
+    out.append(b"=%d\r\n%b:%b\r\n" % (len(reply.data) + 4, reply.fmt, reply.data))
+
+
+def _str(reply: str, out: list[bytes], proto: int) -> None:
+    _bulk(reply.encode(), out, proto)
+
+
+def _nothing(reply: object, out: list[bytes], proto: int) -> None:
+    pass
+
+
+_array = _aggregate(b"*")
+_COMMON = {
+    bytes: _bulk,
+    bytearray: _bulk,
+    str: _str,
+    int: _int,
+    list: _array,
+    tuple: _array,
+    Status: _status,
+    ErrorReply: _error,
+    NoReply: _nothing,
+}
+_WRITERS2 = {
+    **_COMMON,
+    type(None): _null2,
+    _NullArray: _null_array2,
+    dict: _dict2,
+    Map: _pairs2,
+    SetReply: _array,
+    Push: _array,
+    float: _double2,
+    bool: _bool2,
+    Verbatim: _verbatim2,
+}
+_WRITERS3 = {
+    **_COMMON,
+    type(None): _null3,
+    _NullArray: _null3,
+    dict: _dict3,
+    Map: _pairs3,
+    SetReply: _aggregate(b"~"),
+    Push: _aggregate(b">"),
+    float: _double3,
+    bool: _bool3,
+    Verbatim: _verbatim3,
+}

@@ -1,0 +1,322 @@
+"""The node: shared state (databases, clients, stats) and ``serve``, its trio lifetime.
+
+``serve(config)`` binds the listeners, runs the accept loops and the cron task, and
+reports the running :class:`Server` through ``task_status`` (so tests write
+``server = await nursery.start(serve, config)``). Shutdown (SHUTDOWN, SIGTERM, or
+``server.request_shutdown()``) follows hypercorn's sequence: stop accepting, close the
+connections that are idle between commands, let busy ones finish their batch and reply,
+then cancel whatever is left after a grace period.
+
+Hooks for the parts that come later, each None until wired in:
+``route`` (cluster routing, called by dispatch with each keyed command) and
+``propagate`` (AOF and replication, called after a command that changed data).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import socket
+import time
+from typing import TYPE_CHECKING, Callable
+
+import trio
+
+from node.client import Client
+from node.config import Config
+from node.keyspace.db import Clock, Database
+from node.keyspace.expire import active_expire_cycle
+
+if TYPE_CHECKING:
+    from node.commands.spec import CommandSpec
+
+REDIS_VERSION = "7.0.15"
+TRIREME_VERSION = "0.1.0"
+SHUTDOWN_GRACE_S = 5.0
+# Accept errors that mean "out of resources": log, wait, retry (trio's serve_listeners list).
+ACCEPT_RETRY_ERRNOS = {24, 23, 105, 12}  # EMFILE, ENFILE, ENOBUFS, ENOMEM
+
+
+class Server:
+    def __init__(self, config: Config):
+        self.config = config
+        self.log = logging.getLogger("trireme")
+        self.clock = Clock(time.time_ns() // 1_000_000)
+        self.dbs = [Database(i, self.clock) for i in range(config.databases)]
+        self.clients: dict[int, Client] = {}
+        self.next_client_id = 1
+        self.monitors: list[Client] = []
+        self.route: Callable[[Client, "CommandSpec", list[bytes]], str | None] | None = None
+        self.propagate: Callable[[Client, "CommandSpec", list[bytes]], None] | None = None
+        self.started_at = time.time()
+        self.started_monotonic = time.monotonic()
+        self.run_id = os.urandom(20).hex()
+        self.ports: list[int] = []
+        self.terminating = False
+        self.shutdown_requested = trio.Event()
+        self.stopped = trio.Event()  # set when serve() has closed everything
+        self.nursery: trio.Nursery | None = None
+        # CLIENT PAUSE
+        self.pause_end = 0.0  # trio.current_time() deadline; 0 = not paused
+        self.pause_writes_only = False
+        self._unpaused = trio.Event()
+        # SLOWLOG
+        self.slowlog: collections.deque = collections.deque(maxlen=config.slowlog_max_len)
+        self.slowlog_next_id = 0
+        self.slowlog_threshold_ns = config.slowlog_log_slower_than * 1000
+        # Stats for INFO
+        self.stat_connections = 0
+        self.stat_rejected_connections = 0
+        self.stat_expired_keys = 0
+        self.stat_keyspace_hits = 0
+        self.stat_keyspace_misses = 0
+        self.error_counts: collections.Counter = collections.Counter()
+        self.stat_rejected_calls = 0
+        self.stat_failed_calls = 0
+        self.lastsave = int(time.time())
+        config.on_change = self.config_changed
+
+    @property
+    def auth_required(self) -> bool:
+        return bool(self.config.requirepass)
+
+    # -- clients ---------------------------------------------------------------------------
+
+    def add_client(self, sock: socket.socket | None) -> Client:
+        client = Client(self, sock, self.next_client_id)
+        self.next_client_id += 1
+        self.clients[client.id] = client
+        self.stat_connections += 1
+        return client
+
+    def remove_client(self, client: Client) -> None:
+        client.closing = True
+        self.clients.pop(client.id, None)
+        if client.monitor:
+            self.monitors.remove(client)
+        for db, key, _ in client.watching:
+            watchers = db.watchers.get(key)
+            if watchers and client in watchers:
+                watchers.remove(client)
+                if not watchers:
+                    del db.watchers[key]
+        client.watching = []
+
+    def spawn(self, fn: Callable, *args: object) -> None:
+        """Run a background task for the server's lifetime (flushing pushes, ...)."""
+        assert self.nursery is not None
+        self.nursery.start_soon(fn, *args)
+
+    def output_limit(self, client: Client) -> int:
+        """Hard output-buffer limit for ``client``'s class (0 = none)."""
+        return 32 * 1024 * 1024 if (client.kind == "pubsub" or client.monitor) else 0
+
+    # -- CLIENT PAUSE ------------------------------------------------------------------------
+
+    def pause(self, seconds: float, writes_only: bool) -> None:
+        end = trio.current_time() + seconds
+        if self.pause_end and self.pause_end > end and not (self.pause_writes_only and not writes_only):
+            end = self.pause_end
+        self.pause_end = end
+        self.pause_writes_only = writes_only
+        self._unpaused = trio.Event()
+
+    def unpause(self) -> None:
+        self.pause_end = 0.0
+        self._unpaused.set()
+
+    def pause_applies(self, client: Client, spec: "CommandSpec", argv: list[bytes]) -> bool:
+        if trio.current_time() >= self.pause_end:
+            self.unpause()
+            return False
+        if not self.pause_writes_only:
+            return True
+        return spec.is_write or "may_replicate" in spec.flags
+
+    async def wait_unpaused(self) -> None:
+        with trio.move_on_at(self.pause_end):
+            await self._unpaused.wait()
+        if self.pause_end and trio.current_time() >= self.pause_end:
+            self.unpause()
+
+    # -- stats, slowlog, monitor --------------------------------------------------------------
+
+    def count_error(self, message: str, rejected: bool = False) -> None:
+        prefix = message.split(" ", 1)[0]
+        self.error_counts[prefix] += 1
+        if rejected:
+            self.stat_rejected_calls += 1
+        else:
+            self.stat_failed_calls += 1
+
+    def slowlog_add(self, client: Client, argv: list[bytes], usec: int) -> None:
+        shown = []
+        for i, arg in enumerate(argv[:32]):
+            if i == 31 and len(argv) > 32:
+                shown.append(b"... (%d more arguments)" % (len(argv) - 31))
+                break
+            shown.append(arg if len(arg) <= 128 else arg[:128] + b"... (%d more bytes)" % (len(arg) - 128))
+        self.slowlog.appendleft(
+            (self.slowlog_next_id, int(time.time()), usec, shown, client.addr.encode(), client.name)
+        )
+        self.slowlog_next_id += 1
+
+    def feed_monitors(self, client: Client, argv: list[bytes]) -> None:
+        now = time.time()
+        args = " ".join('"%s"' % _monitor_repr(a) for a in argv)
+        where = "unix:%s" % client.laddr if client.addr.startswith("/") else client.addr
+        line = ("+%.6f [%d %s] %s\r\n" % (now, client.db.id, where, args)).encode("utf-8", "surrogateescape")
+        for monitor in list(self.monitors):
+            monitor.push(line)
+
+    def config_changed(self, name: str) -> None:
+        if name == "slowlog-max-len":
+            self.slowlog = collections.deque(self.slowlog, maxlen=self.config.slowlog_max_len)
+        elif name == "slowlog-log-slower-than":
+            self.slowlog_threshold_ns = self.config.slowlog_log_slower_than * 1000
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def request_shutdown(self) -> None:
+        self.shutdown_requested.set()
+
+    async def cron(self) -> None:
+        """Periodic work, ``hz`` times a second: active expiry, client timeouts, pauses."""
+        while True:
+            hz = max(1, min(500, self.config.hz))
+            await trio.sleep(1 / hz)
+            now_ms = time.time_ns() // 1_000_000
+            self.clock.set(now_ms)
+            budget_ns = int(1e9 / hz * 0.25 * self.config.active_expire_effort)
+            self.stat_expired_keys += active_expire_cycle(self.dbs, now_ms, budget_ns)
+            if self.pause_end and trio.current_time() >= self.pause_end:
+                self.unpause()
+            timeout = self.config.timeout
+            if timeout:
+                cutoff = time.time() - timeout
+                for client in list(self.clients.values()):
+                    if client.idle and client.last_interaction < cutoff and client.kind == "normal" and not client.monitor:
+                        client.kill()
+
+
+def _monitor_repr(arg: bytes) -> str:
+    out = []
+    for byte in arg:
+        ch = chr(byte)
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\a":
+            out.append("\\a")
+        elif ch == "\b":
+            out.append("\\b")
+        elif 32 <= byte < 127:
+            out.append(ch)
+        else:
+            out.append("\\x%02x" % byte)
+    return "".join(out)
+
+
+def open_listeners(config: Config) -> list[socket.socket]:
+    """Bind every ``bind`` address on ``port`` (a leading ``-`` marks an optional address)."""
+    sockets = []
+    for addr in config.bind.split():
+        optional = addr.startswith("-")
+        host = addr.lstrip("-")
+        if host == "*":
+            host = "0.0.0.0"
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        if host == "::*":
+            host = "::"
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind((host, config.port))
+            sock.listen(config.tcp_backlog)
+            sock.setblocking(False)
+            sockets.append(sock)
+        except OSError as exc:
+            if optional:
+                continue
+            for s in sockets:
+                s.close()
+            raise OSError(f"Could not create server TCP listening socket {host}:{config.port}: {exc}") from exc
+    return sockets
+
+
+async def _accept_loop(server: Server, listener: socket.socket, handlers: trio.Nursery) -> None:
+    from node.connection import handle_connection
+
+    while True:
+        await trio.lowlevel.wait_readable(listener)
+        while True:
+            try:
+                sock, _ = listener.accept()
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno in ACCEPT_RETRY_ERRNOS:
+                    server.log.warning("accept failed: %s; retrying in 100 ms", exc)
+                    await trio.sleep(0.1)
+                    break
+                raise
+            if len(server.clients) >= server.config.maxclients:
+                server.stat_rejected_connections += 1
+                try:
+                    sock.send(b"-ERR max number of clients reached\r\n")
+                finally:
+                    sock.close()
+                continue
+            sock.setblocking(False)
+            if sock.family != socket.AF_UNIX:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if server.config.tcp_keepalive:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            handlers.start_soon(handle_connection, server, sock)
+
+
+async def serve(
+    config: Config,
+    *,
+    listeners: list[socket.socket] | None = None,
+    task_status: trio.TaskStatus = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run a node until shutdown. ``listeners`` (bound, listening sockets) override ``bind``/``port``."""
+    server = Server(config)
+    socks = listeners if listeners is not None else open_listeners(config)
+    for sock in socks:
+        sock.setblocking(False)
+    server.ports = [s.getsockname()[1] for s in socks]
+    try:
+        async with trio.open_nursery() as outer:
+            server.nursery = outer
+            async with trio.open_nursery() as handlers:
+                async with trio.open_nursery() as front:
+                    for sock in socks:
+                        front.start_soon(_accept_loop, server, sock, handlers)
+                    front.start_soon(server.cron)
+                    task_status.started(server)
+                    server.log.info("Ready to accept connections on port(s) %s", server.ports)
+                    await server.shutdown_requested.wait()
+                    front.cancel_scope.cancel()
+                for sock in socks:
+                    sock.close()
+                server.terminating = True
+                for client in list(server.clients.values()):
+                    if client.idle:
+                        client.kill()
+                handlers.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE_S
+            outer.cancel_scope.cancel()
+    finally:
+        for sock in socks:
+            sock.close()
+        server.stopped.set()
+        server.log.info("Trireme is now ready to exit, bye bye...")
