@@ -1,21 +1,28 @@
-"""One client connection: read, parse, execute every complete command, reply with one send.
+"""Client connections: read, parse, execute every complete command, reply with one send.
 
-This is the hot path. The socket is a plain non-blocking ``socket.socket`` driven with
-``trio.lowlevel.wait_readable``/``wait_writable`` and direct ``recv``/``send``: trio's
-stream layer costs two scheduler trips per call, and here a request/response round trip
-costs one (the wait for the next request). Rules:
+This is the hot path, built as a small Redis-style event loop inside one trio task.
 
-* Commands run without awaiting, so each one is atomic (Redis's single thread, for free).
-* All replies to the commands of one read are joined and written with one ``send``.
-* The loop yields to other tasks at least once per full read buffer, so a client that
-  pipelines without pause cannot starve the others.
-* A protocol error is answered and closes only this connection; so does passing the query
-  buffer limit (closed without a reply, as Redis does).
-* The loop only stops between batches, so a command that started always finishes.
+* Every connected client's socket (plain, non-blocking ``socket.socket``) is registered
+  once in the :class:`Reactor`'s own epoll set. The reactor task polls it; when nothing is
+  ready it parks on the epoll fd with ``trio.lowlevel.wait_readable`` (one trio wake-up per
+  batch of ready clients, not one per client, and no epoll_ctl per request: trio's own
+  ``wait_readable`` registers and unregisters the fd on every call).
+* For each ready client: one ``recv``, every complete command parsed, each executed by
+  the dispatch gate without awaiting (so each command is atomic, as in Redis), all replies
+  joined and written with one non-blocking ``send``.
+* A client that must wait (the socket did not take the whole reply, CLIENT PAUSE, later
+  blocking commands) leaves the epoll set and gets its own trio task for the wait; it
+  rejoins the set when done. Other clients never wait for it.
+* Fairness: each client gets one read per poll round, and the reactor yields to other
+  trio tasks (cron, parked clients) after every round.
+* A protocol error is answered and closes only that client; passing the query buffer limit
+  closes it without a reply, as Redis does. A bug in a handler answers an error to that
+  command and is logged; it never takes the node down.
 """
 
 from __future__ import annotations
 
+import select
 import socket
 import time
 from typing import TYPE_CHECKING
@@ -24,100 +31,188 @@ import trio
 
 from node.client import REPLY_OFF, REPLY_ON, REPLY_SKIP, Client
 from node.commands.dispatch import PAUSED, execute
-from node.replies import _WRITERS2, _WRITERS3, ErrorReply, Status, encode_into
+from node.replies import _WRITERS2, _WRITERS3, Status, encode_into
 
 if TYPE_CHECKING:
     from node.server import Server
 
 READ_SIZE = 64 * 1024
+_EPOLLIN = select.EPOLLIN
 
 
-async def handle_connection(server: "Server", sock: socket.socket) -> None:
-    """Serve one accepted socket until it closes; always releases the socket and client."""
-    client = server.add_client(sock)
-    try:
-        await _serve(server, client, sock)
-    except (OSError, trio.BrokenResourceError):
-        pass
-    finally:
-        server.remove_client(client)
+class Reactor:
+    """Owns the sockets of all clients that are waiting for their next request."""
+
+    def __init__(self, server: "Server"):
+        self.server = server
+        self.epoll = select.epoll()
+        self.by_fd: dict[int, Client] = {}
+
+    def add(self, client: Client) -> None:
+        client.idle = True
+        self.by_fd[client.fd] = client
+        self.epoll.register(client.fd, _EPOLLIN)
+
+    def _detach(self, client: Client) -> None:
+        if self.by_fd.pop(client.fd, None) is not None:
+            client.idle = False
+            try:
+                self.epoll.unregister(client.fd)
+            except (OSError, ValueError):
+                pass
+
+    def close(self, client: Client) -> None:
+        """Forget a client for good and release its socket."""
+        self._detach(client)
+        self.server.remove_client(client)
         try:
-            sock.close()
+            client.sock.close()
         except OSError:
             pass
 
-
-async def _serve(server: "Server", client: Client, sock: socket.socket) -> None:
-    recv = sock.recv
-    wait_readable = trio.lowlevel.wait_readable
-    parser = client.parser
-    clock = server.clock
-    while not client.closing:
+    async def run(self) -> None:
+        poll = self.epoll.poll
+        wait_readable = trio.lowlevel.wait_readable
+        by_fd = self.by_fd
         try:
-            data = recv(READ_SIZE)
+            while True:
+                events = poll(0)
+                if not events:
+                    await wait_readable(self.epoll)
+                    continue
+                for fd, _mask in events:
+                    client = by_fd.get(fd)
+                    if client is not None:
+                        self.service(client)
+                await trio.lowlevel.checkpoint()
+        finally:
+            for client in list(by_fd.values()):
+                self.close(client)
+            self.epoll.close()
+
+    def service(self, client: Client) -> None:
+        """Handle one readable client: read once, run what arrived, reply."""
+        server = self.server
+        try:
+            data = client.sock.recv(READ_SIZE)
         except BlockingIOError:
-            if server.terminating:
-                return
-            client.idle = True
-            try:
-                await wait_readable(sock)
-            finally:
-                client.idle = False
-            continue
+            return
         except OSError:
+            data = b""
+        if not data or client.closing:
+            self.close(client)
             return
-        if not data:
-            return
+        parser = client.parser
         commands = parser.feed(data)
         if parser.query_buffer_exceeded:
             server.log.warning("Closing client that reached max query buffer length (id=%d)", client.id)
+            self.close(client)
             return
-        clock.set(time.time_ns() // 1_000_000)
+        server.clock.set(time.time_ns() // 1_000_000)
         client.last_interaction = time.time()
         out: list[bytes] = []
-        writers = _WRITERS3 if client.proto == 3 else _WRITERS2
-        for argv in commands:
-            skip_this = client.reply_mode == REPLY_SKIP  # armed by a previous CLIENT REPLY SKIP
-            reply = execute(client, argv)
-            while reply is PAUSED:
+        done = run_commands(client, commands, 0, out)
+        if done < len(commands):
+            self._park(client, commands, done, out)
+            return
+        if parser.error is not None:
+            _protocol_error(client, out)
+        if out:
+            payload = b"".join(out)
+            try:
+                sent = -1 if (client.sending or client.outbox) else client.sock.send(payload)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                self.close(client)
+                return
+            if sent != len(payload):
+                self._park(client, [], 0, [payload[sent:] if sent > 0 else payload])
+                return
+        if client.close_after_reply or client.closing:
+            self.close(client)
+
+    def _park(self, client: Client, commands: list, start: int, out: list[bytes]) -> None:
+        self._detach(client)
+        self.server.spawn(self._finish_parked, client, commands, start, out)
+
+    async def _finish_parked(self, client: Client, commands: list, start: int, out: list[bytes]) -> None:
+        """Complete a batch that had to wait, then hand the client back to the poll set."""
+        server = self.server
+        keep = False
+        try:
+            while start < len(commands):
                 if out:
                     await client.send(b"".join(out))
                     out = []
                 await server.wait_unpaused()
-                clock.set(time.time_ns() // 1_000_000)
-                reply = execute(client, argv)
-            client.commands_processed += 1
-            if client.reply_mode:
-                if client.reply_mode == REPLY_OFF:
-                    continue
-                if skip_this:
-                    client.reply_mode = REPLY_ON
-                    continue
-            kind = type(reply)
-            if kind is bytes:
-                out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))
-            elif kind is Status:
-                out.append(reply.wire)  # type: ignore[union-attr]
+                server.clock.set(time.time_ns() // 1_000_000)
+                start = run_commands(client, commands, start, out)
+            if client.parser.error is not None:
+                _protocol_error(client, out)
+            if out:
+                await client.send(b"".join(out))
+            keep = not (client.close_after_reply or client.closing or server.terminating)
+        except (OSError, trio.BrokenResourceError):
+            pass
+        finally:
+            if keep:
+                self.add(client)
             else:
-                writer = writers.get(kind)
-                if writer is not None:
-                    writer(reply, out, client.proto)
-                else:
-                    encode_into(reply, out, client.proto)
-            if client.close_after_reply or client.closing:
-                break
-            writers = _WRITERS3 if client.proto == 3 else _WRITERS2  # HELLO may switch protocol
-        if parser.error is not None:
-            out.append(b"-%b\r\n" % parser.error.encode())
-            client.close_after_reply = True
-            server.log.info("Protocol error (%s) from client id=%d addr=%s", parser.error, client.id, client.addr)
-        if out:
-            await client.send(b"".join(out))
-        if client.close_after_reply:
-            return
-        if len(data) == READ_SIZE:
-            await trio.lowlevel.checkpoint()  # more is waiting: let other clients in first
+                self.close(client)
 
 
-def error_line(reply: ErrorReply) -> bytes:
-    return b"-%b\r\n" % reply.message.encode()
+def run_commands(client: Client, commands: list, start: int, out: list[bytes]) -> int:
+    """Execute ``commands[start:]`` appending encoded replies to ``out``.
+
+    Returns the index of the first command not run: ``len(commands)`` when all ran, less
+    when one was held back by CLIENT PAUSE (it is retried from there after the pause).
+    """
+    proto = client.proto
+    writers = _WRITERS3 if proto == 3 else _WRITERS2
+    n = len(commands)
+    i = start
+    while i < n:
+        argv = commands[i]
+        skip_this = client.reply_mode == REPLY_SKIP  # armed by a previous CLIENT REPLY SKIP
+        reply = execute(client, argv)
+        if reply is PAUSED:
+            return i
+        i += 1
+        client.commands_processed += 1
+        if client.reply_mode:
+            if client.reply_mode == REPLY_OFF:
+                continue
+            if skip_this:
+                client.reply_mode = REPLY_ON
+                continue
+        kind = type(reply)
+        if kind is bytes:
+            out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))  # type: ignore[arg-type]
+        elif kind is Status:
+            out.append(reply.wire)  # type: ignore[union-attr]
+        else:
+            writer = writers.get(kind)
+            if writer is not None:
+                writer(reply, out, proto)
+            else:
+                encode_into(reply, out, proto)
+        if client.close_after_reply or client.closing:
+            return n
+        if client.proto != proto:  # HELLO switched protocol
+            proto = client.proto
+            writers = _WRITERS3 if proto == 3 else _WRITERS2
+    return n
+
+
+def _protocol_error(client: Client, out: list[bytes]) -> None:
+    error = client.parser.error
+    out.append(b"-%b\r\n" % error.encode())  # type: ignore[union-attr]
+    client.close_after_reply = True
+    client.server.log.info("Protocol error (%s) from client id=%d addr=%s", error, client.id, client.addr)
+
+
+def accept_client(server: "Server", sock: socket.socket) -> None:
+    """Register a freshly accepted socket with the reactor."""
+    client = server.add_client(sock)
+    server.reactor.add(client)

@@ -56,7 +56,11 @@ class Server:
         self.terminating = False
         self.shutdown_requested = trio.Event()
         self.stopped = trio.Event()  # set when serve() has closed everything
+        self.drained = trio.Event()  # set when the last client is gone during shutdown
         self.nursery: trio.Nursery | None = None
+        from node.connection import Reactor
+
+        self.reactor = Reactor(self)
         # CLIENT PAUSE
         self.pause_end = 0.0  # trio.current_time() deadline; 0 = not paused
         self.pause_writes_only = False
@@ -102,6 +106,8 @@ class Server:
                 if not watchers:
                     del db.watchers[key]
         client.watching = []
+        if self.terminating and not self.clients:
+            self.drained.set()
 
     def spawn(self, fn: Callable, *args: object) -> None:
         """Run a background task for the server's lifetime (flushing pushes, ...)."""
@@ -252,8 +258,8 @@ def open_listeners(config: Config) -> list[socket.socket]:
     return sockets
 
 
-async def _accept_loop(server: Server, listener: socket.socket, handlers: trio.Nursery) -> None:
-    from node.connection import handle_connection
+async def _accept_loop(server: Server, listener: socket.socket) -> None:
+    from node.connection import accept_client
 
     while True:
         await trio.lowlevel.wait_readable(listener)
@@ -280,7 +286,7 @@ async def _accept_loop(server: Server, listener: socket.socket, handlers: trio.N
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 if server.config.tcp_keepalive:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-            handlers.start_soon(handle_connection, server, sock)
+            accept_client(server, sock)
 
 
 async def serve(
@@ -298,22 +304,24 @@ async def serve(
     try:
         async with trio.open_nursery() as outer:
             server.nursery = outer
-            async with trio.open_nursery() as handlers:
-                async with trio.open_nursery() as front:
-                    for sock in socks:
-                        front.start_soon(_accept_loop, server, sock, handlers)
-                    front.start_soon(server.cron)
-                    task_status.started(server)
-                    server.log.info("Ready to accept connections on port(s) %s", server.ports)
-                    await server.shutdown_requested.wait()
-                    front.cancel_scope.cancel()
+            async with trio.open_nursery() as front:
                 for sock in socks:
-                    sock.close()
+                    front.start_soon(_accept_loop, server, sock)
+                front.start_soon(server.reactor.run)
+                front.start_soon(server.cron)
+                task_status.started(server)
+                server.log.info("Ready to accept connections on port(s) %s", server.ports)
+                await server.shutdown_requested.wait()
+                # Stop accepting and close every client waiting between commands (the reactor
+                # closes its sockets as it is cancelled); clients in the middle of a reply
+                # finish it, bounded by the grace period.
                 server.terminating = True
-                for client in list(server.clients.values()):
-                    if client.idle:
-                        client.kill()
-                handlers.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE_S
+                front.cancel_scope.cancel()
+            for sock in socks:
+                sock.close()
+            if server.clients:
+                with trio.move_on_after(SHUTDOWN_GRACE_S):
+                    await server.drained.wait()
             outer.cancel_scope.cancel()
     finally:
         for sock in socks:

@@ -92,6 +92,11 @@ def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> object:
         reply = ErrorReply(exc.message)
         spec.failed_calls += 1
         server.count_error(exc.message)
+    except Exception as exc:  # a bug: answer this command, keep the node and the client
+        server.log.exception("internal error running %r", argv[:1])
+        reply = ErrorReply(f"ERR internal error in '{spec.name}': {type(exc).__name__}")
+        spec.failed_calls += 1
+        server.count_error("ERR")
     elapsed = _perf_ns() - started
     spec.calls += 1
     spec.usec += elapsed // 1000
