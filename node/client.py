@@ -44,6 +44,7 @@ class Client:
         "parser",
         "multi",
         "multi_error",
+        "in_exec",
         "watching",
         "watch_dirty",
         "reply_mode",
@@ -85,6 +86,7 @@ class Client:
         self.parser.auth_required = not self.authenticated
         self.multi: list | None = None  # queued (spec, argv) while in MULTI
         self.multi_error = False
+        self.in_exec = False  # running EXEC's queued commands (CLIENT PAUSE must not hold them)
         self.watching: list[tuple[Database, bytes, bool]] = []  # (db, key, expired at WATCH)
         self.watch_dirty = False
         self.reply_mode = REPLY_ON

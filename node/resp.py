@@ -76,19 +76,25 @@ class RequestParser:
         """Add bytes; return the complete commands, in order. Sets ``error`` on garbage."""
         if self.error is not None:
             return []
-        if self._buf or data[:1] != b"*" or self.auth_required:
+        if self._buf or self._argc >= 0 or data[:1] != b"*" or self.auth_required:
             return self._slow(data)
+        # hiredis parses the read plus a sentinel empty array. The read held only whole,
+        # well-formed commands exactly when every reply before the sentinel is a non-empty
+        # list of bytes and the sentinel then comes back on its own as ``[]``: had the read
+        # ended inside a command, the sentinel would have been swallowed into it. Anything
+        # else (a split command, *0, nested arrays, integers, inline commands) is re-parsed
+        # from the start of the read by the exact parser below.
         reader = self._reader
         reader.feed(data)
-        commands = []
+        reader.feed(b"*0\r\n")
         gets = reader.gets
+        join = b"".join
+        commands = []
         try:
-            while (argv := gets()) is not False:
+            while argv := gets():
+                join(argv)  # TypeError unless every element is bytes
                 commands.append(argv)
-            # The read held whole, well-formed commands only when their canonical wire size
-            # adds up to it exactly; otherwise hiredis holds a partial command (or saw *0,
-            # nested arrays, integers...), and the exact parser takes over from the start.
-            if _wire_size(commands) == len(data):
+            if argv == [] and gets() is False:
                 return commands
         except (hiredis.ProtocolError, TypeError):
             pass
@@ -175,21 +181,6 @@ def _parse_int(buf: bytearray, start: int, end: int) -> int | None:
     if not -(2**63) <= value < 2**63:
         return None
     return value
-
-
-_HEADER_SIZE = [5 + len(str(n)) for n in range(16384)]  # len(b"$<n>\r\n") + len(b"\r\n")
-
-
-def _wire_size(commands: list) -> int:
-    """Bytes that ``commands`` take on the wire with canonical headers (TypeError if not bulks)."""
-    size = 0
-    header = _HEADER_SIZE
-    for argv in commands:
-        size += 3 + len(str(len(argv)))
-        for arg in argv:
-            n = len(arg)
-            size += (header[n] if n < 16384 else 5 + len(str(n))) + n
-    return size
 
 
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}

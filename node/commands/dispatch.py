@@ -9,7 +9,7 @@
 5. the RESP2 subscriber context allow-list;
 6. CLIENT PAUSE: a paused command returns :data:`PAUSED` and the connection waits;
 7. MULTI queueing;
-8. :func:`call`: run the handler, count stats, slowlog, feed MONITOR, propagate writes.
+8. run the handler, count stats, slowlog, feed MONITOR, propagate writes.
 
 Rejections inside MULTI flag the transaction, so EXEC answers EXECABORT.
 """
@@ -70,19 +70,16 @@ def execute(client: "Client", argv: list[bytes]) -> object:
             return reject(client, refusal)
     if client.subscriptions and client.proto == 2 and name not in SUBSCRIBER_ALLOWED:
         return reject(client, errors.NOT_SUPPORTED_IN_SUBSCRIBE.format(name.decode("utf-8", "replace")))
-    if server.pause_end and server.pause_applies(client, spec, argv):
+    if server.pause_end and not client.in_exec and server.pause_applies(client, spec, argv):
         return PAUSED
     if client.multi is not None and name not in MULTI_CONTROL:
         if "no_multi" in spec.flags:
             return reject(client, "ERR Command not allowed inside a transaction")
         client.multi.append((spec, argv))
         return QUEUED
-    return call(client, spec, argv)
-
-
-def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> object:
-    """Run a handler that passed the gate (also used by EXEC for queued commands)."""
-    server = client.server
+    # Run the handler. This block is inline (not a function of its own) because a Python
+    # call costs as much as the rest of the gate; EXEC runs queued commands through
+    # execute() too, with ``client.in_exec`` set so that CLIENT PAUSE does not hold them.
     clock = server.clock
     dirty = clock.dirty
     started = _perf_ns()
@@ -100,8 +97,8 @@ def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> object:
     elapsed = _perf_ns() - started
     spec.calls += 1
     spec.usec += elapsed // 1000
-    client.last_command = spec.name.encode()
-    if elapsed > server.slowlog_threshold_ns and server.slowlog_threshold_ns >= 0:
+    client.last_command = spec.name_bytes
+    if elapsed > server.slowlog_threshold_ns >= 0:
         server.slowlog_add(client, argv, elapsed // 1000)
     if server.monitors and not ("admin" in spec.flags or "skip_monitor" in spec.flags):
         server.feed_monitors(client, argv)

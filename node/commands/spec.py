@@ -123,7 +123,7 @@ class KeySpec:
         return list(range(start, last + 1, self.step))
 
 
-@dataclass
+@dataclass(slots=True)
 class CommandSpec:
     """Everything known about one command or subcommand."""
 
@@ -144,6 +144,7 @@ class CommandSpec:
     last_key: int = 0
     key_step: int = 0
     movable: bool = False
+    name_bytes: bytes = b""  # ``name`` encoded once (CLIENT LIST cmd=, stats)
     # Runtime statistics (INFO commandstats), kept apart from the declaration.
     calls: int = 0
     usec: int = 0
@@ -296,6 +297,7 @@ def container(name: str, arity: int = -2, flags: str = "", *, group: str, summar
 
 
 def _register(spec: CommandSpec) -> None:
+    spec.name_bytes = spec.name.encode()
     if "|" in spec.name:
         parent_name, sub = spec.name.split("|", 1)
         parent = REGISTRY[parent_name.encode()]

@@ -11,7 +11,7 @@ that expires between WATCH and EXEC does (Redis 7.0's ``isWatchedKeyExpired``).
 from __future__ import annotations
 
 from node import errors
-from node.commands.dispatch import call
+from node.commands.dispatch import execute
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
 from node.replies import NULL_ARRAY, OK
@@ -53,7 +53,11 @@ def exec_(client, argv):
     unwatch_all(client)
     if aborted:
         return NULL_ARRAY
-    return [call(client, spec, cmd) for spec, cmd in queued]
+    client.in_exec = True
+    try:
+        return [execute(client, cmd) for _spec, cmd in queued]
+    finally:
+        client.in_exec = False
 
 
 @command("watch", -2, "noscript loading stale fast allow_busy", group="transactions",
