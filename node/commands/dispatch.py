@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING
 
 from node import errors
-from node.commands.spec import REGISTRY, CommandSpec
+from node.commands.spec import LOOKUP, REGISTRY, CommandSpec
 from node.errors import CommandError
 from node.replies import QUEUED, ErrorReply
 
@@ -47,10 +47,12 @@ _perf_ns = time.perf_counter_ns
 
 
 def execute(client: "Client", argv: list[bytes]) -> object:
-    name = argv[0].lower()
-    spec = REGISTRY.get(name)
+    spec = LOOKUP.get(argv[0])  # clients send GET or get; both are keys, so no .lower() then
     if spec is None:
-        return reject(client, errors.unknown_command(argv))
+        spec = REGISTRY.get(argv[0].lower())
+        if spec is None:
+            return reject(client, errors.unknown_command(argv))
+    name = spec.name_bytes
     if spec.subcommands:
         if len(argv) == 1:
             return reject(client, errors.wrong_arity(spec.name))

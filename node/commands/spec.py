@@ -183,6 +183,9 @@ class CommandSpec:
 
 
 REGISTRY: dict[bytes, CommandSpec] = {}
+# The same specs under their lower- and upper-case names, so dispatch finds the usual
+# spellings with one dict hit and no ``bytes.lower()`` (REGISTRY is the fallback).
+LOOKUP: dict[bytes, CommandSpec] = {}
 
 
 def _categories(group: str, flags: frozenset[str], extra: tuple[str, ...]) -> tuple[str, ...]:
@@ -310,6 +313,7 @@ def _register(spec: CommandSpec) -> None:
     if key in REGISTRY:
         raise ValueError(f"command {spec.name} declared twice")
     REGISTRY[key] = spec
+    LOOKUP[key] = LOOKUP[key.upper()] = spec
 
 
 def lookup(argv: list[bytes]) -> CommandSpec | None:
