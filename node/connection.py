@@ -141,7 +141,7 @@ class Reactor:
         server = self.server
         keep = False
         try:
-            while start < len(commands):
+            while start < len(commands) and not client.closing:
                 if out:
                     await client.send(b"".join(out))
                     out = []
