@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from node.errors import ProtocolError
 from node.resp import INLINE_MAX, RequestParser, split_inline
+from tests.support.vectors import PROTOCOL_ERRORS, SPLITS, UNBALANCED
 
 
 def mb(*args: bytes) -> bytes:
@@ -132,26 +133,6 @@ def test_large_bulk_in_many_pieces():
 
 # -- protocol errors -------------------------------------------------------------------------
 
-PROTOCOL_ERRORS = [
-    (b"*1\r\n$-1\r\n", "invalid bulk length"),
-    (b"*1\r\n$abc\r\n", "invalid bulk length"),
-    (b"*1\r\n$04\r\nPING\r\n", "invalid bulk length"),
-    (b"*1\r\n$+4\r\nPING\r\n", "invalid bulk length"),
-    (b"*1\r\n$4 \r\nPING\r\n", "invalid bulk length"),
-    (b"*1\r\n$600000000\r\n", "invalid bulk length"),  # > proto-max-bulk-len (512 MB)
-    (b"*abc\r\n", "invalid multibulk length"),
-    (b"*+1\r\n$4\r\nPING\r\n", "invalid multibulk length"),
-    (b"*3000000000\r\n", "invalid multibulk length"),  # > INT_MAX
-    (b"*1\r\n:1\r\n", "expected '$', got ':'"),
-    (b"*2\r\n$3\r\nGET\r\n*1\r\n", "expected '$', got '*'"),
-    (b'SET "a b\r\n', "unbalanced quotes in request"),
-    (b'SET "a"b c\r\n', "unbalanced quotes in request"),
-    (b"SET 'a\r\n", "unbalanced quotes in request"),
-    (b"SET 'a'b\r\n", "unbalanced quotes in request"),
-    (b"x" * (INLINE_MAX + 10), "too big inline request"),
-    (b"*" + b"1" * (INLINE_MAX + 10), "too big mbulk count string"),
-    (b"*1\r\n$" + b"1" * (INLINE_MAX + 10), "too big bulk count string"),
-]
 
 
 @pytest.mark.parametrize("data,reason", PROTOCOL_ERRORS, ids=[r for _, r in PROTOCOL_ERRORS])
@@ -272,31 +253,6 @@ def test_unauthenticated_inline_has_no_argument_limit():
 
 # -- split_inline (sdssplitargs) -----------------------------------------------------------------
 
-SPLITS = [
-    (b"", []),
-    (b"   ", []),
-    (b"PING", [b"PING"]),
-    (b"SET  a\tb ", [b"SET", b"a", b"b"]),
-    (b"a\r", [b"a"]),
-    (b'"a b"', [b"a b"]),
-    (b"'a b'", [b"a b"]),
-    (b'""', [b""]),
-    (b"''", [b""]),
-    (b'"" x', [b"", b"x"]),
-    (b'a"b c"', [b"ab c"]),  # a quote inside a word opens quoting
-    (b"a'b c'", [b"ab c"]),
-    (b'"\\x41\\x4a\\x4A"', [b"AJJ"]),
-    (b'"\\x4"', [b"x4"]),  # not two hex digits: \x is just x
-    (b'"\\xzz"', [b"xzz"]),
-    (b'"\\n\\r\\t\\b\\a"', [b"\n\r\t\b\a"]),
-    (b'"\\z\\\\\\""', [b'z\\"']),
-    (b"'\\''", [b"'"]),
-    (b"'\\n'", [b"\\n"]),  # single quotes keep backslashes
-    (b"'a\"b'", [b'a"b']),
-    (b"\"a'b\"", [b"a'b"]),
-    (b'"a"\t"b"', [b"a", b"b"]),
-    (b"\xff\x00 x", [b"\xff\x00", b"x"]),
-]
 
 
 @pytest.mark.parametrize("line,args", SPLITS, ids=[repr(line) for line, _ in SPLITS])
@@ -304,7 +260,6 @@ def test_split_inline(line, args):
     assert split_inline(line) == args
 
 
-UNBALANCED = [b'"a', b"'a", b'"a"b', b"'a'b", b'"a\\"', b"'a\\'", b'x "']
 
 
 @pytest.mark.parametrize("line", UNBALANCED, ids=[repr(line) for line in UNBALANCED])
