@@ -85,3 +85,17 @@ def unknown_subcommand_or_arity(sub: bytes, container: str) -> str:
 def _lossy(b: bytes) -> str:
     # Redis prints argument bytes as they are; error lines must stay on one line.
     return b.decode("utf-8", "replace").replace("\r", " ").replace("\n", " ")
+
+# -- strings and bitmaps -------------------------------------------------------------------
+DECR_OVERFLOW = "ERR decrement would overflow"
+LCS_WRONGTYPE = "ERR The specified keys must contain string values"
+LCS_LEN_AND_IDX = "ERR If you want both the length and indexes, please just use IDX."
+LCS_TOO_LONG = "ERR String too long for LCS"
+LCS_TOO_MUCH_MEMORY = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+BIT_ARGUMENT = "ERR The bit argument must be 1 or 0."
+BITOP_NOT_ONE_KEY = "ERR BITOP NOT must be called with a single source key."
+BITFIELD_OVERFLOW_TYPE = "ERR Invalid OVERFLOW type specified"
+BITFIELD_TYPE = (
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+)
+BITFIELD_RO_GET_ONLY = "ERR BITFIELD_RO only supports the GET subcommand"
