@@ -412,3 +412,13 @@ def test_wrongtype(differ):
     differ.check("SET", "a", "xyz")
     differ.check("BITOP", "OR", "l", "a")
     differ.check("GET", "l")
+
+
+# -- declarations ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["setbit", "getbit", "bitcount", "bitpos", "bitop", "bitfield", "bitfield_ro"])
+def test_command_info(differ, name):
+    if not has_command(differ, "command"):
+        pytest.skip("COMMAND is not implemented by the node yet")
+    differ.check("COMMAND", "INFO", name)

@@ -581,3 +581,18 @@ def test_wrongtype(differ):
     make_list(differ, "l3")
     differ.check("SET", "l3", "v")
     differ.check("GET", "l3")
+
+
+# -- declarations ------------------------------------------------------------------------------------------
+
+STRING_COMMANDS = (
+    "get", "set", "getex", "getdel", "getset", "append", "strlen", "setrange", "getrange", "substr", "incr",
+    "decr", "incrby", "decrby", "incrbyfloat", "mset", "mget", "msetnx", "setnx", "setex", "psetex", "lcs",
+)
+
+
+@pytest.mark.parametrize("name", STRING_COMMANDS)
+def test_command_info(differ, name):
+    if not has_command(differ, "command"):
+        pytest.skip("COMMAND is not implemented by the node yet")
+    differ.check("COMMAND", "INFO", name)
