@@ -156,7 +156,7 @@ def _set_generic(client, key: bytes, value: bytes, flags: int, expire: bytes | N
             return old if flags & _GET else abort_reply
     db.set(key, value, keep_ttl=bool(flags & _KEEPTTL))
     if when is not None:
-        if when <= db.clock.ms:
+        if when < db.clock.ms:
             db.delete(key)  # an absolute time already past: the key is gone at once
         else:
             db.set_expire(key, when)
@@ -198,7 +198,7 @@ def getex(client, argv):
     if expire is not None:
         when = _expire_at_ms(expire, flags, db.clock.ms, "getex")
         if flags & (_EXAT | _PXAT) and when <= db.clock.ms:
-            db.delete(key)
+            db.delete(key)  # Redis's checkAlreadyExpired: "now" itself counts as past here
         else:
             db.set_expire(key, when)
     elif flags & _PERSIST:

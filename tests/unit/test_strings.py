@@ -169,11 +169,13 @@ def test_set_expire_options(client):
 
 def test_set_absolute_expiry_in_the_past_deletes(client):
     call(client, "SET", "k", "old", "EX", "100")
-    assert call(client, "SET", "k", "v", "PXAT", str(NOW), "GET") == b"old"
+    assert call(client, "SET", "k", "v", "PXAT", str(NOW - 1), "GET") == b"old"
     assert b"k" not in client.db.data
     assert b"k" not in client.db.expires
     assert call(client, "SET", "k", "v", "EXAT", "1") is OK
     assert call(client, "GET", "k") is None
+    call(client, "SET", "k", "v", "PXAT", str(NOW))  # expires at the end of this millisecond
+    assert client.db.data[b"k"] == b"v" and client.db.expires[b"k"] == NOW
 
 
 def test_set_nx_xx_get(client):
