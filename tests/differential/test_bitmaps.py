@@ -422,3 +422,23 @@ def test_command_info(differ, name):
     if not has_command(differ, "command"):
         pytest.skip("COMMAND is not implemented by the node yet")
     differ.check("COMMAND", "INFO", name)
+
+
+def test_bit_offsets_follow_proto_max_bulk_len(differ):
+    if not has_command(differ, "config"):
+        pytest.skip("CONFIG is not implemented by the node yet")
+    limit = 1024 * 1024
+    for which in ("ours", "real"):
+        differ.client(which).config_set("proto-max-bulk-len", str(limit))
+    try:
+        bad_offset = "ERR bit offset is not an integer or out of range"
+        assert is_error(differ.check("SETBIT", "k", str(limit * 8), "1"), bad_offset)
+        assert is_error(differ.check("GETBIT", "k", str(limit * 8)), bad_offset)
+        assert is_error(differ.check("BITFIELD", "k", "GET", "u8", f"#{limit}"), bad_offset)
+        differ.check("BITFIELD", "k", "GET", "u8", f"#{limit - 1}")
+        differ.check("SETBIT", "k", str(limit * 8 - 1), "1")
+        differ.check("BITCOUNT", "k")
+        differ.check("BITPOS", "k", "1")
+    finally:
+        for which in ("ours", "real"):
+            differ.client(which).config_set("proto-max-bulk-len", "536870912")

@@ -596,3 +596,37 @@ def test_command_info(differ, name):
     if not has_command(differ, "command"):
         pytest.skip("COMMAND is not implemented by the node yet")
     differ.check("COMMAND", "INFO", name)
+
+
+# -- proto-max-bulk-len ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_bulk_limit(differ):
+    """proto-max-bulk-len at its 1 MiB minimum on both servers, restored afterwards."""
+    if not has_command(differ, "config"):
+        pytest.skip("CONFIG is not implemented by the node yet")
+    for which in ("ours", "real"):
+        differ.client(which).config_set("proto-max-bulk-len", str(1024 * 1024))
+    try:
+        yield 1024 * 1024
+    finally:
+        for which in ("ours", "real"):
+            differ.client(which).config_set("proto-max-bulk-len", "536870912")
+
+
+def test_length_limits_follow_proto_max_bulk_len(differ, small_bulk_limit):
+    too_long = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+    differ.check("SET", "k", "x" * (small_bulk_limit - 2))
+    differ.check("APPEND", "k", "yy")
+    assert is_error(differ.check("APPEND", "k", "z"), too_long)
+    differ.check("STRLEN", "k")
+    assert is_error(differ.check("SETRANGE", "k", str(small_bulk_limit), "z"), too_long)
+    differ.check("SETRANGE", "k", str(small_bulk_limit - 1), "z")
+    assert is_error(differ.check("SETRANGE", "new", str(small_bulk_limit - 1), "zz"), too_long)
+    differ.check("GET", "new")
+    differ.check("MSET", "a", "x" * 600, "b", "y" * 600)
+    assert is_error(differ.check("LCS", "a", "b"),
+                    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+    differ.check("MSET", "a", "x" * 400, "b", "y" * 400)
+    differ.check("LCS", "a", "b", "LEN")
