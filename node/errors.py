@@ -99,3 +99,23 @@ BITFIELD_TYPE = (
     "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
 )
 BITFIELD_RO_GET_ONLY = "ERR BITFIELD_RO only supports the GET subcommand"
+
+# -- generic key commands (keys.py) ----------------------------------------------------------
+INT_OUT_OF_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647"
+INVALID_CURSOR = "ERR invalid cursor"
+INVALID_FIRST_DB = "ERR invalid first DB index"
+INVALID_SECOND_DB = "ERR invalid second DB index"
+MOVE_IN_CLUSTER = "ERR MOVE is not allowed in cluster mode"
+SWAPDB_IN_CLUSTER = "ERR SWAPDB is not allowed in cluster mode"
+COPY_DB_IN_CLUSTER = "ERR Copying to another database is not allowed in cluster mode"
+UNSUPPORTED_OPTION = "ERR Unsupported option {}"
+EXPIRE_NX_AND_XX_GT_LT = "ERR NX and XX, GT or LT options at the same time are not compatible"
+EXPIRE_GT_AND_LT = "ERR GT and LT options at the same time are not compatible"
+LFU_NO_IDLETIME = (
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
+LFU_NO_FREQ = (
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+    "that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+)

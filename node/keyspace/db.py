@@ -4,21 +4,88 @@ Values are stored as they are used: ``bytes`` for strings (the common case, so n
 object per key), and one container object per collection type. Existence is ``key in
 data`` after :meth:`Database.get` has applied lazy expiry; never the value's truthiness.
 
-Expiry: ``expires`` maps key -> absolute unix milliseconds and is the truth. ``_heap`` is
-an index of (when, key) pairs used only by the active expiry cycle (``keyspace/expire.py``)
-to find due keys without scanning; stale pairs (the TTL changed or the key went away) are
-skipped when popped, and the heap is rebuilt when stale pairs outnumber live ones.
+Expiry: ``expires`` maps key -> absolute unix milliseconds and is the truth. A key is
+expired when ``when < now`` (Redis's ``keyIsExpired``: a key is still alive during the
+millisecond it expires at). ``_heap`` is an index of (when, key) pairs used only by the
+active expiry cycle (``keyspace/expire.py``) to find due keys without scanning; stale pairs
+(the TTL changed or the key went away) are skipped when popped, and the heap is rebuilt
+when stale pairs outnumber live ones.
 
 Every change goes through a method here, so WATCH (and later keyspace notifications and
 the cluster's per-slot index) see every write. ``expire_enabled`` is off on replicas:
 they report expired keys as missing but wait for the primary's DEL.
+
+Access tracking (OBJECT IDLETIME / FREQ, later eviction): ``access`` maps key -> an
+integer stamp, like the 24 bits Redis keeps in each object's ``lru`` field. With an LRU
+(or no) policy it is the LRU clock in seconds at the last access; when ``clock.lfu`` is
+set (an LFU ``maxmemory-policy``) it is ``(minutes << 8) | counter``, Redis's LFU
+logarithmic counter with its decay time. Switching policy reinterprets the old stamps,
+exactly as Redis does ("LRU and LFU data will take some time to adjust").
+
+SCAN cursors (:meth:`Database.scan`)
+------------------------------------
+Python dicts have no stable bucket order to walk with a reverse-binary cursor as Redis
+does, so SCAN walks an *insertion log* instead: a list of keys in insertion order that
+every SCAN iteration of this database shares.
+
+* The first SCAN 0 takes ``list(data)`` (O(n), in C: ~30 ns a key). From then on, while the
+  log is *current*, :meth:`set` appends every newly created key to it (one ``in`` test and
+  one ``append``, only while a log exists). Entries are never removed or reordered, so a
+  position in the log is stable; deleted keys stay as stale entries and are skipped when
+  the cursor passes them (a key deleted and created again appears twice: SCAN may return
+  duplicates, as in Redis).
+* A cursor is ``(log id << 32) | position``. A later SCAN 0 joins the current log at
+  position 0 (no copy), so any number of concurrent iterations cost one log. Each join
+  sets the log's *end mark* to its length: every iteration on the log stops there, so an
+  iteration ends even while keys are created faster than it walks (it may walk further
+  than its own start point, which only returns some keys created meanwhile).
+* Guarantee: a key present for the whole iteration was in the log, before the end mark,
+  when the iteration started (the log holds every live key while it is current), at a
+  position that never changes, so the walk reaches it. Keys created during the iteration
+  may or may not be returned; deleted ones are not returned after their deletion.
+* Bounds: a log is *retired* (no more appends or joins) once it has grown by more than
+  ``max(1024, half its initial length)`` entries, or holds more than ``2 x keys + 1024``:
+  iterations already on it finish on it (keys created afterwards were created after those
+  iterations started), and the next SCAN 0 starts a fresh log. So one iteration walks at
+  most about 1.5 x n + 1024 entries, and a new O(n) copy is made at most once per n/2 key
+  creations while someone scans. Logs unused for ``SCAN_IDLE_MS`` are dropped (by the
+  cron, through :meth:`prune`), which also ends the append cost on :meth:`set`; at most
+  ``SCAN_MAX_LOGS`` logs are kept per database (least recently used dropped first).
+* Memory: 8 bytes per entry per live log (usually one log of at most 1.5 x n + 1024
+  entries), plus the key objects of deleted keys a log still references until dropped.
+* A cursor whose log is gone (idle-dropped, evicted, FLUSHDB/SWAPDB, a restart, or a made-up
+  number) restarts the iteration on the current log: everything is returned again
+  (duplicates, but nothing present throughout is missed).
+
+RANDOMKEY (:meth:`Database.random_key`)
+----------------------------------------
+Dicts have no random access either, so a cached ``list(data)`` is sampled: O(1) per pick.
+Picks that land on a deleted key are retried; the cache is rebuilt (O(n), in C) when it is
+missing, after ``max(64, n/4)`` writes (``clock.dirty``) since it was built, or after 16
+misses in a row, so rebuild cost is O(1) amortised per write. Keys created since the last
+rebuild are not candidates until the next one (Redis's pick is not uniform either). The
+cache is dropped when unused for ``SCAN_IDLE_MS``.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import random
+from collections import OrderedDict
 from typing import Callable, Iterator
+
+# LFU (Redis evict.c): a new object's counter, the counter's ceiling.
+LFU_INIT_VAL = 5
+LFU_MAX = 255
+
+SCAN_SLACK = 1024  # a log is retired past 2 x keys + SCAN_SLACK entries, or grown by this much
+SCAN_IDLE_MS = 5 * 60 * 1000  # logs (and the RANDOMKEY cache) unused this long are dropped
+SCAN_MAX_LOGS = 8  # per database; beyond this the least recently used log is dropped
+RANDOM_REBUILD_MIN = 64
+RANDOM_MAX_MISSES = 16
+
+_scan_ids = itertools.count(1)
 
 
 class Clock:
@@ -28,20 +95,59 @@ class Clock:
     time; a batch runs without awaiting, so it is one instant). ``dirty`` counts changes
     since the last save; writes bump it through the Database methods, and dispatch reads
     it to know whether a command changed anything (propagation, SAVE points).
+
+    ``lfu`` says whether access stamps are LFU counters (an ``*-lfu`` maxmemory-policy);
+    whoever applies ``maxmemory-policy`` sets it. ``lfu_log_factor``/``lfu_decay_time``
+    mirror the directives of the same name.
     """
 
-    __slots__ = ("ms", "lru", "dirty")
+    __slots__ = ("ms", "lru", "dirty", "lfu", "lfu_log_factor", "lfu_decay_time")
 
     def __init__(self, ms: int = 0):
         self.ms = ms
         self.lru = ms // 1000
         self.dirty = 0
+        self.lfu = False
+        self.lfu_log_factor = 10
+        self.lfu_decay_time = 1
 
     def set(self, ms: int) -> None:
         self.ms = ms
         lru = ms // 1000
         if lru != self.lru:
             self.lru = lru
+
+    # -- LFU (Redis evict.c) -----------------------------------------------------------------
+
+    def lfu_minutes(self) -> int:
+        return (self.ms // 60000) & 0xFFFF
+
+    def lfu_new(self) -> int:
+        """The stamp of a newly created object."""
+        return (self.lfu_minutes() << 8) | LFU_INIT_VAL
+
+    def lfu_counter(self, stamp: int) -> int:
+        """LFUDecrAndReturn: the counter of ``stamp`` after decay for the elapsed minutes."""
+        ldt = (stamp >> 8) & 0xFFFF
+        counter = stamp & 0xFF
+        if self.lfu_decay_time:
+            now = self.lfu_minutes()
+            elapsed = now - ldt if now >= ldt else 65535 - ldt + now
+            periods = elapsed // self.lfu_decay_time
+            if periods:
+                counter = 0 if periods > counter else counter - periods
+        return counter
+
+    def lfu_touched(self, stamp: int) -> int:
+        """updateLFU: decay, then a logarithmic increment; returns the new stamp."""
+        counter = self.lfu_counter(stamp)
+        if counter < LFU_MAX:
+            base = counter - LFU_INIT_VAL
+            if base < 0:
+                base = 0
+            if random.random() < 1.0 / (base * self.lfu_log_factor + 1):
+                counter += 1
+        return (self.lfu_minutes() << 8) | counter
 
 
 class Database:
@@ -55,6 +161,13 @@ class Database:
         "expire_enabled",
         "on_expired",
         "_heap",
+        "_scan_log",
+        "_scan_log_id",
+        "_scan_log_limit",
+        "_scan_logs",
+        "_rk_keys",
+        "_rk_stamp",
+        "_rk_used",
     )
 
     def __init__(self, db_id: int, clock: Clock):
@@ -62,12 +175,25 @@ class Database:
         self.clock = clock
         self.data: dict[bytes, object] = {}
         self.expires: dict[bytes, int] = {}
-        self.access: dict[bytes, int] = {}  # key -> clock.lru at last access (OBJECT IDLETIME)
+        self.access: dict[bytes, int] = {}  # key -> access stamp (see the module docstring)
         self.watchers: dict[bytes, list] = {}  # key -> clients watching it (WATCH)
         self.expire_enabled = True
         # Called with (db, key) after a key is removed because it expired (propagation of DEL).
         self.on_expired: Callable[[Database, bytes], None] | None = None
         self._heap: list[tuple[int, bytes]] = []
+        # SCAN: the current insertion log (None when no iteration is running) and every log
+        # still usable by a cursor: id -> [keys, last used ms], least recently used first.
+        # SCAN: the current insertion log (None when no iteration is running), its id, the
+        # length at which it retires, and every log still usable by a cursor:
+        # id -> [keys, last used ms, end mark], least recently used first.
+        self._scan_log: list[bytes] | None = None
+        self._scan_log_id = 0
+        self._scan_log_limit = 0
+        self._scan_logs: OrderedDict[int, list] = OrderedDict()
+        # RANDOMKEY: a cached key list, the dirty count when it was built, when last used.
+        self._rk_keys: list[bytes] | None = None
+        self._rk_stamp = 0
+        self._rk_used = 0
 
     # -- reading -------------------------------------------------------------------------
 
@@ -76,13 +202,17 @@ class Database:
         value = self.data.get(key)
         if value is None:
             return None
+        clock = self.clock
         if self.expires:
             when = self.expires.get(key)
-            if when is not None and when <= self.clock.ms:
+            if when is not None and when < clock.ms:
                 if self.expire_enabled:
                     self._expire(key)
                 return None
-        self.access[key] = self.clock.lru
+        if clock.lfu:
+            self.access[key] = clock.lfu_touched(self.access.get(key, 0))
+        else:
+            self.access[key] = clock.lru
         return value
 
     def peek(self, key: bytes) -> object | None:
@@ -91,7 +221,7 @@ class Database:
         if value is None:
             return None
         when = self.expires.get(key) if self.expires else None
-        if when is not None and when <= self.clock.ms:
+        if when is not None and when < self.clock.ms:
             if self.expire_enabled:
                 self._expire(key)
             return None
@@ -106,6 +236,11 @@ class Database:
     def __contains__(self, key: bytes) -> bool:
         return self.peek(key) is not None
 
+    def is_expired(self, key: bytes) -> bool:
+        """Whether ``key`` is stored but logically expired (Redis's ``keyIsExpired``)."""
+        when = self.expires.get(key)
+        return when is not None and when < self.clock.ms
+
     def ttl_ms(self, key: bytes) -> int | None:
         """Absolute expiry of a live key in unix ms, or None if it has none."""
         return self.expires.get(key)
@@ -113,13 +248,26 @@ class Database:
     def idle_seconds(self, key: bytes) -> int:
         return max(0, self.clock.lru - self.access.get(key, self.clock.lru))
 
+    def lfu_frequency(self, key: bytes) -> int:
+        """OBJECT FREQ: the decayed LFU counter of ``key`` (meaningful when ``clock.lfu``)."""
+        return self.clock.lfu_counter(self.access.get(key, 0))
+
     # -- writing ---------------------------------------------------------------------------
 
     def set(self, key: bytes, value: object, *, keep_ttl: bool = False) -> None:
         """Store ``value`` (a new key or an overwrite). Clears the TTL unless ``keep_ttl``."""
-        self.data[key] = value
+        data = self.data
+        log = self._scan_log
+        if log is not None and key not in data:
+            self._scan_append(log, key)
+        data[key] = value
         clock = self.clock
-        self.access[key] = clock.lru
+        if clock.lfu:
+            # An overwrite keeps the old object's LFU data (Redis's dbSetValue).
+            if key not in self.access:
+                self.access[key] = clock.lfu_new()
+        else:
+            self.access[key] = clock.lru
         clock.dirty += 1
         if not keep_ttl and self.expires and key in self.expires:
             del self.expires[key]
@@ -184,21 +332,57 @@ class Database:
         count = len(self.data)
         self.clock.dirty += count
         if self.watchers:
-            for key in list(self.watchers):
-                if key in self.data:
-                    self._signal(key)
+            self._touch_all_watched(None)
         self.data = {}
         self.expires = {}
         self.access = {}
         self._heap = []
+        self._drop_caches()
         return count
 
     def swap_contents(self, other: "Database") -> None:
-        """SWAPDB: exchange keys, TTLs and access times; watchers stay with the db number."""
+        """Exchange keys, TTLs and access times only; watchers stay with the db number.
+
+        This signals nobody: SWAPDB uses :meth:`swap_with`, which also invalidates WATCH.
+        """
         for name in ("data", "expires", "access", "_heap"):
             mine, theirs = getattr(self, name), getattr(other, name)
             setattr(self, name, theirs)
             setattr(other, name, mine)
+        self._drop_caches()
+        other._drop_caches()
+
+    def swap_with(self, other: "Database") -> None:
+        """SWAPDB: invalidate WATCH on both sides as Redis 7.0 does, then swap the contents."""
+        if self.watchers:
+            self._touch_all_watched(other)
+        if other.watchers:
+            other._touch_all_watched(self)
+        self.swap_contents(other)
+        self.clock.dirty += 1
+
+    def _touch_all_watched(self, replaced_with: "Database | None") -> None:
+        """Redis's touchAllWatchedKeysInDb: this db's contents are about to be emptied
+        (FLUSHDB) or replaced by ``replaced_with``'s (SWAPDB)."""
+        for key, clients in list(self.watchers.items()):
+            in_emptied = key in self.data
+            in_replacement = replaced_with is not None and key in replaced_with.data
+            if not (in_emptied or in_replacement):
+                continue
+            for client in list(clients):
+                expired = _watched_expired_flag(client, self, key)
+                if expired:
+                    if not in_replacement:
+                        # An expired key is now deleted: no logical change; clear the flag.
+                        _set_watched_expired_flag(client, self, key, False)
+                        continue
+                    if replaced_with.is_expired(key):  # type: ignore[union-attr]
+                        continue  # expired key remains expired
+                elif not in_emptied and replaced_with is not None and replaced_with.is_expired(key):
+                    # A missing key is replaced by an expired one: still missing.
+                    _set_watched_expired_flag(client, self, key, True)
+                    continue
+                client.watch_dirty = True
 
     def _remove(self, key: bytes) -> None:
         del self.data[key]
@@ -221,7 +405,7 @@ class Database:
         heap = self._heap
         expires = self.expires
         removed = 0
-        while heap and removed < budget and heap[0][0] <= now_ms:
+        while heap and removed < budget and heap[0][0] < now_ms:
             when, key = heapq.heappop(heap)
             if expires.get(key) == when:
                 self._expire(key)
@@ -229,16 +413,40 @@ class Database:
         return removed
 
     def random_key(self) -> bytes | None:
-        """A random live key (RANDOMKEY); O(1) expected per try, like Redis's sampling."""
-        if not self.data:
-            return None
-        for _ in range(100):
-            key = _random_dict_key(self.data)
-            if self.peek(key) is not None:
-                return key
-            if not self.data:
-                return None
-        return key
+        """A random live key (RANDOMKEY); O(1) expected (see the module docstring)."""
+        data = self.data
+        clock = self.clock
+        self._rk_used = clock.ms
+        misses = 0
+        tries = 0
+        while data:
+            keys = self._rk_keys
+            if (
+                keys is None
+                or misses >= RANDOM_MAX_MISSES
+                or not (0 <= clock.dirty - self._rk_stamp <= max(RANDOM_REBUILD_MIN, len(keys) >> 2))
+            ):
+                keys = self._rk_keys = list(data)
+                self._rk_stamp = clock.dirty
+                misses = 0
+            key = keys[random.randrange(len(keys))]
+            if key not in data:
+                misses += 1
+                continue
+            when = self.expires.get(key) if self.expires else None
+            if when is not None and when < clock.ms:
+                tries += 1
+                if self.expire_enabled:
+                    self._expire(key)
+                    continue
+                # A replica does not delete: like Redis, give up and return an expired key
+                # after enough tries when every key is volatile.
+                if tries >= 100 and len(self.expires) == len(data):
+                    return key
+                misses += 1
+                continue
+            return key
+        return None
 
     def keys(self) -> Iterator[bytes]:
         """Iterate live keys (expired ones are skipped, not removed: iteration is read-only)."""
@@ -246,16 +454,100 @@ class Database:
         expires = self.expires
         for key in list(self.data):
             when = expires.get(key)
-            if when is None or when > now:
+            if when is None or when >= now:
                 yield key
 
+    def scan(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
+        """One SCAN step: (next cursor, 0 when done; keys still stored, expired ones included).
 
-def _random_dict_key(data: dict) -> bytes:
-    # dicts have no random access; islice from a random offset is O(n) in the worst case,
-    # so sample a few positions from the start of a shuffled window instead.
-    n = len(data)
-    if n <= 64:
-        return random.choice(list(data))
-    import itertools
+        Examines log entries from the cursor until ``count`` stored keys are collected (at
+        most ``10 x count`` entries, like Redis's empty-bucket limit). Callers apply MATCH,
+        TYPE and lazy expiry. See the module docstring for the cursor design.
+        """
+        data = self.data
+        now = self.clock.ms
+        entry = None
+        log_id = pos = 0
+        if cursor:
+            log_id, pos = cursor >> 32, cursor & 0xFFFFFFFF
+            entry = self._scan_logs.get(log_id)
+            if entry is not None and pos > entry[2]:
+                entry = None
+        if entry is None:
+            if len(data) <= count:
+                return 0, list(data)
+            log_id = self._join_scan_log()
+            entry = self._scan_logs[log_id]
+            pos = 0
+        log = entry[0]
+        entry[1] = now
+        self._scan_logs.move_to_end(log_id)
+        end = entry[2]
+        out: list[bytes] = []
+        budget = count * 10
+        while pos < end and budget > 0 and len(out) < count:
+            take = min(count - len(out), budget, end - pos)
+            for key in log[pos : pos + take]:
+                if key in data:
+                    out.append(key)
+            pos += take
+            budget -= take
+        if pos >= end:
+            return 0, out
+        return (log_id << 32) | pos, out
 
-    return next(itertools.islice(iter(data), random.randrange(n), None))
+    def prune(self, now_ms: int) -> None:
+        """Drop SCAN logs and the RANDOMKEY cache unused for ``SCAN_IDLE_MS`` (cron)."""
+        logs = self._scan_logs
+        while logs:
+            log_id, entry = next(iter(logs.items()))
+            if now_ms - entry[1] < SCAN_IDLE_MS:
+                break
+            del logs[log_id]
+            if log_id == self._scan_log_id:
+                self._scan_log = None
+        if self._rk_keys is not None and now_ms - self._rk_used >= SCAN_IDLE_MS:
+            self._rk_keys = None
+
+    def _join_scan_log(self) -> int:
+        """SCAN 0: the id of the current insertion log (starting one, O(n), if there is
+        none), with its end mark moved to its current length."""
+        logs = self._scan_logs
+        log = self._scan_log
+        if log is not None and self._scan_log_id in logs:
+            entry = logs[self._scan_log_id]
+            entry[2] = len(log)
+            return self._scan_log_id
+        log_id = next(_scan_ids) & 0xFFFFFFFF or next(_scan_ids)
+        log = self._scan_log = list(self.data)
+        self._scan_log_id = log_id
+        self._scan_log_limit = len(log) + max(SCAN_SLACK, len(log) // 2)
+        logs[log_id] = [log, self.clock.ms, len(log)]
+        while len(logs) > SCAN_MAX_LOGS:
+            logs.popitem(last=False)
+        return log_id
+
+    def _scan_append(self, log: list[bytes], key: bytes) -> None:
+        log.append(key)
+        if len(log) > self._scan_log_limit or len(log) > 2 * len(self.data) + SCAN_SLACK:
+            self._scan_log = None  # retired: iterations on it finish on it, new ones start afresh
+
+    def _drop_caches(self) -> None:
+        self._scan_log = None
+        self._scan_logs.clear()
+        self._rk_keys = None
+
+
+def _watched_expired_flag(client, db: Database, key: bytes) -> bool:
+    for d, k, expired in client.watching:
+        if d is db and k == key:
+            return expired
+    return False
+
+
+def _set_watched_expired_flag(client, db: Database, key: bytes, flag: bool) -> None:
+    watching = client.watching
+    for i, (d, k, _expired) in enumerate(watching):
+        if d is db and k == key:
+            watching[i] = (d, k, flag)
+            return
