@@ -542,13 +542,10 @@ def _no_tls(value: Any) -> None:
         raise ConfigError("Unable to update TLS configuration. Check server logs.")
 
 
-def _shutdown_flags(param_name: str) -> Callable[[str], None]:
-    def check(value: str) -> None:
-        words = value.split()
-        if "save" in words and "nosave" in words:
-            raise ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously")
-
-    return check
+def _check_shutdown_flags(value: str) -> None:
+    words = value.split()
+    if "save" in words and "nosave" in words:
+        raise ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously")
 
 
 def _parse_save(words: list[str]) -> list[tuple[int, int]]:
@@ -570,7 +567,6 @@ def _format_save(pairs: list[tuple[int, int]]) -> str:
 OBUF_CLASSES = ("normal", "replica", "pubsub")
 OBUF_NAMES = {"normal": "normal", "slave": "replica", "replica": "replica", "pubsub": "pubsub"}
 OBUF_DEFAULTS = {"normal": (0, 0, 0), "replica": (256 * 1024**2, 64 * 1024**2, 60), "pubsub": (32 * 1024**2, 8 * 1024**2, 60)}
-_obuf_current: dict[str, tuple[int, int, int]] = {}  # set while parsing (classes not named keep their value)
 
 
 def _parse_obuf(words: list[str]) -> dict[str, tuple[int, int, int]]:
@@ -882,8 +878,8 @@ PARAMS: list[Param] = [
     _e("enable-module-command", "no", _PROTECTED_ACTION, False),
     _e("cluster-preferred-endpoint-type", "ip", ("ip", "hostname", "unknown-endpoint")),
     _e("propagation-error-behavior", "ignore", ("ignore", "panic", "panic-on-replicas")),
-    _e("shutdown-on-sigint", "default", _SHUTDOWN_FLAGS, bitflags=True, multi_arg=True, validate=_shutdown_flags("shutdown-on-sigint")),
-    _e("shutdown-on-sigterm", "default", _SHUTDOWN_FLAGS, bitflags=True, multi_arg=True, validate=_shutdown_flags("shutdown-on-sigterm")),
+    _e("shutdown-on-sigint", "default", _SHUTDOWN_FLAGS, bitflags=True, multi_arg=True, validate=_check_shutdown_flags),
+    _e("shutdown-on-sigterm", "default", _SHUTDOWN_FLAGS, bitflags=True, multi_arg=True, validate=_check_shutdown_flags),
     _e("tls-auth-clients", "yes", (("no", 0), ("yes", 1), ("optional", 2))),
     # int
     _i("databases", "16", 1, INT_MAX, False),
