@@ -112,6 +112,11 @@ class Reactor:
         client.last_interaction = time.time()
         out: list[bytes] = []
         done = run_commands(client, commands, 0, out)
+        while parser.held_back and done == len(commands) and not client.closing:
+            # Before AUTH, the parser hands out one command at a time, since AUTH changes
+            # its limits for the commands that follow it in the same read.
+            commands = parser.feed(b"")
+            done = run_commands(client, commands, 0, out)
         if done < len(commands):
             self._park(client, commands, done, out)
             return
@@ -186,6 +191,9 @@ def run_commands(client: Client, commands: list, start: int, out: list[bytes]) -
             if skip_this:
                 client.reply_mode = REPLY_ON
                 continue
+        if client.proto != proto:  # HELLO switched protocol: its own reply is in the new one
+            proto = client.proto
+            writers = _WRITERS3 if proto == 3 else _WRITERS2
         kind = type(reply)
         if kind is bytes:
             out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))  # type: ignore[arg-type]
@@ -199,15 +207,12 @@ def run_commands(client: Client, commands: list, start: int, out: list[bytes]) -
                 encode_into(reply, out, proto)
         if client.close_after_reply or client.closing:
             return n
-        if client.proto != proto:  # HELLO switched protocol
-            proto = client.proto
-            writers = _WRITERS3 if proto == 3 else _WRITERS2
     return n
 
 
 def _protocol_error(client: Client, out: list[bytes]) -> None:
     error = client.parser.error
-    out.append(b"-%b\r\n" % error.encode())  # type: ignore[union-attr]
+    out.append(b"-%b\r\n" % error.encode("utf-8", "surrogateescape"))  # type: ignore[union-attr]
     client.close_after_reply = True
     client.server.log.info("Protocol error (%s) from client id=%d addr=%s", error, client.id, client.addr)
 

@@ -61,13 +61,15 @@ def wrong_arity(name: str) -> str:
 
 
 def unknown_command(argv: list[bytes]) -> str:
-    """Redis lists up to the first 128 bytes of arguments, each quoted and followed by a space."""
-    name = _lossy(argv[0])
+    """Redis shows the name cut to 128 bytes, then up to 128 bytes of arguments, each quoted
+    and followed by a space (C strings: each stops at a NUL byte)."""
+    name = _lossy(argv[0].split(b"\0", 1)[0][:128])
     shown = ""
     for arg in argv[1:]:
         if len(shown) >= 128:
             break
-        shown += f"'{_lossy(arg)[: 128 - len(shown)]}' "
+        text = _lossy(arg.split(b"\0", 1)[0])
+        shown += f"'{text[: 128 - len(shown)]}' "
     return f"ERR unknown command '{name}', with args beginning with: {shown}"
 
 
@@ -83,8 +85,9 @@ def unknown_subcommand_or_arity(sub: bytes, container: str) -> str:
 
 
 def _lossy(b: bytes) -> str:
-    # Redis prints argument bytes as they are; error lines must stay on one line.
-    return b.decode("utf-8", "replace").replace("\r", " ").replace("\n", " ")
+    # Redis prints argument bytes as they are (surrogateescape round-trips any byte to the
+    # wire); only CR and LF become spaces, since an error reply is one line.
+    return b.decode("utf-8", "surrogateescape").replace("\r", " ").replace("\n", " ")
 
 # -- strings and bitmaps -------------------------------------------------------------------
 DECR_OVERFLOW = "ERR decrement would overflow"

@@ -228,7 +228,7 @@ def _status(reply: Status, out: list[bytes], proto: int) -> None:
 
 
 def _error(reply: ErrorReply, out: list[bytes], proto: int) -> None:
-    out.append(b"-%b\r\n" % reply.message.encode())
+    out.append(b"-%b\r\n" % reply.message.encode("utf-8", "surrogateescape"))
 
 
 def _verbatim2(reply: Verbatim, out: list[bytes], proto: int) -> None:

@@ -23,6 +23,8 @@ MSET arriving in 64 KB pieces costs O(bytes), not O(pieces x size).
 
 from __future__ import annotations
 
+import re
+
 import hiredis
 
 from node.errors import ProtocolError
@@ -31,6 +33,11 @@ INLINE_MAX = 64 * 1024  # PROTO_INLINE_MAX_SIZE
 INT_MAX = 2**31 - 1
 UNAUTH_MAX_ARGS = 10
 UNAUTH_MAX_BULK = 16384
+# hiredis allocates a list of the announced size as soon as it reads a ``*<count>`` header,
+# so ``*2147483647`` alone would stall the node; counts of six digits or more (which cannot
+# be complete in one read anyway) go to the exact parser. A false hit inside a bulk value
+# only costs speed.
+_BIG_COUNT = re.compile(rb"\*\d{6}").search
 
 
 class RequestParser:
@@ -53,6 +60,7 @@ class RequestParser:
         "_args",
         "_bulk",
         "_reader",
+        "held_back",
     )
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024, max_query_buf: int = 1024**3):
@@ -66,6 +74,7 @@ class RequestParser:
         self._args: list[bytes] = []
         self._bulk = -1  # length of the bulk being waited for, -1 = need its header
         self._reader = hiredis.Reader()  # holds no partial state between feeds
+        self.held_back = False  # commands were left in the buffer (one at a time before AUTH)
 
     @property
     def pending(self) -> int:
@@ -76,7 +85,8 @@ class RequestParser:
         """Add bytes; return the complete commands, in order. Sets ``error`` on garbage."""
         if self.error is not None:
             return []
-        if self._buf or self._argc >= 0 or data[:1] != b"*" or self.auth_required:
+        self.held_back = False
+        if self._buf or self._argc >= 0 or data[:1] != b"*" or self.auth_required or _BIG_COUNT(data):
             return self._slow(data)
         # hiredis parses the read plus a sentinel empty array. The read held only whole,
         # well-formed commands exactly when every reply before the sentinel is a non-empty
@@ -120,6 +130,9 @@ class RequestParser:
                         pos = nl + 1
                         if argv:
                             commands.append(argv)
+                            if self.auth_required and pos < end:
+                                self.held_back = True
+                                break
                         continue
                     nl = buf.find(b"\r\n", pos)
                     if nl < 0:
@@ -161,6 +174,9 @@ class RequestParser:
                     commands.append(self._args)
                     self._args = []
                     self._argc = -1
+                    if self.auth_required and pos < end:
+                        self.held_back = True
+                        break
         except ProtocolError as exc:
             self.error = f"ERR Protocol error: {exc}"
             buf.clear()

@@ -17,7 +17,7 @@ def ping(client, argv):
     return argv[1] if len(argv) == 2 else PONG
 
 
-@command("echo", 2, "fast", group="connection", acl="connection", summary="Echo the given string")
+@command("echo", 2, "loading stale fast", group="connection", acl="connection", summary="Echo the given string")
 def echo(client, argv):
     return argv[1]
 

@@ -129,27 +129,16 @@ def multibulk(*argv: bytes) -> bytes:
     return b"*%d\r\n" % len(argv) + b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in argv)
 
 
-@pytest.mark.xfail(strict=True, reason="node bug: the unknown-command error does not cut the command name to 128 bytes ('%.128s')")
 def test_unknown_command_long_name_is_cut_to_128_bytes(ours_server, real_server):
     reply, _ = same(ours_server, real_server, multibulk(b"x" * 200, b"y"))
     assert reply == b"-ERR unknown command '%b', with args beginning with: 'y' \r\n" % (b"x" * 128)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="node bug: error texts are str, so argument bytes that are not UTF-8 come back as U+FFFD "
-    "(\\xef\\xbf\\xbd) instead of the raw bytes Redis echoes",
-)
 @pytest.mark.parametrize("data", [multibulk(b"nosuch", b"\xff"), b"NOSUCHCMD \xff x\r\n", multibulk(b"\xfe\xff")])
 def test_unknown_command_echoes_raw_bytes(ours_server, real_server, data):
     same(ours_server, real_server, data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="node difference: Redis formats the unknown-command error with %s, so a NUL byte in the "
-    "name or an argument cuts that argument short; Trireme echoes the whole argument",
-)
 def test_unknown_command_with_nul_byte(ours_server, real_server):
     same(ours_server, real_server, multibulk(b"a\x00z", b"b\x00y"))
 
@@ -195,20 +184,12 @@ def test_hello_without_version_reply_shape(ours_server, real_server):
     same_hello(ours_server, real_server, (b"HELLO",))
 
 
-HELLO_SWITCH_BUG = (
-    "node bug: connection.run_commands encodes HELLO's own reply before switching "
-    "client.proto, so HELLO 3 answers a RESP2 array (*14) instead of a RESP3 map (%7), "
-    "and HELLO 2 on a RESP3 connection answers a map instead of an array"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=HELLO_SWITCH_BUG)
 def test_hello_3_reply_shape(ours_server, real_server):
     (reply,) = same_hello(ours_server, real_server, (b"HELLO", b"3"))
     assert reply.kind == "%" and len(reply.value) == 7
 
 
-@pytest.mark.xfail(strict=True, reason=HELLO_SWITCH_BUG)
 def test_hello_3_then_hello_2(ours_server, real_server):
     same_hello(ours_server, real_server, (b"HELLO", b"3"), (b"HELLO", b"2"), (b"HELLO",))
 
@@ -265,12 +246,6 @@ def test_limits_lift_after_auth_in_an_earlier_write(auth_servers):
     assert replies[1][1] == Reply("$", b"x" * 20000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="node bug: a read is parsed whole before any command runs, so the unauthenticated "
-    "limits still apply to a command pipelined right after AUTH in the same write "
-    "(Redis parses and runs one command at a time, so the limit is already lifted)",
-)
 def test_limits_lift_for_a_command_pipelined_after_auth(auth_servers):
     ours, real = auth_servers
     same(ours, real, multibulk(b"AUTH", b"pw") + multibulk(*[b"a"] * 11), marker=AUTH_MARKER)

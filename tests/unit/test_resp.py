@@ -204,11 +204,6 @@ def test_query_buffer_limit_marks_the_client_for_closing():
     assert parser.error is None  # closed without a reply, like Redis
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="node bug: the hiredis fast path preallocates a huge array for a bare `*2147483647` "
-    "header; replacing that Reader frees it for ~3 s, stalling the whole event loop",
-)
 def test_huge_multibulk_count_does_not_stall():
     parser = RequestParser()
     start = time.perf_counter()
