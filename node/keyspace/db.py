@@ -263,9 +263,11 @@ class Database:
         data[key] = value
         clock = self.clock
         if clock.lfu:
-            # An overwrite keeps the old object's LFU data (Redis's dbSetValue).
-            if key not in self.access:
-                self.access[key] = clock.lfu_new()
+            # An overwrite keeps the old object's LFU data (Redis's dbSetValue), after the
+            # lookup every Redis write command does first has counted as an access.
+            access = self.access
+            stamp = access.get(key)
+            access[key] = clock.lfu_new() if stamp is None else clock.lfu_touched(stamp)
         else:
             self.access[key] = clock.lru
         clock.dirty += 1
@@ -354,12 +356,14 @@ class Database:
 
     def swap_with(self, other: "Database") -> None:
         """SWAPDB: invalidate WATCH on both sides as Redis 7.0 does, then swap the contents."""
+        self.clock.dirty += 1
+        if other is self:
+            return  # Redis: a no-op that still counts as a write
         if self.watchers:
             self._touch_all_watched(other)
         if other.watchers:
             other._touch_all_watched(self)
         self.swap_contents(other)
-        self.clock.dirty += 1
 
     def _touch_all_watched(self, replaced_with: "Database | None") -> None:
         """Redis's touchAllWatchedKeysInDb: this db's contents are about to be emptied

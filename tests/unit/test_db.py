@@ -277,6 +277,16 @@ def test_swap_with_expired_replacement_is_no_change(clock):
     assert w.watching == [(d0, b"k", True)]  # now watching an expired key
 
 
+def test_swap_with_itself_changes_nothing_but_counts(clock):
+    d0 = Database(0, clock)
+    d0.set(b"k", b"v")
+    w = Watcher()
+    w.watch(d0, b"k")
+    dirty = clock.dirty
+    d0.swap_with(d0)
+    assert not w.watch_dirty and clock.dirty == dirty + 1 and d0.peek(b"k") == b"v"
+
+
 def test_swap_contents_keeps_ttls_and_drops_caches(clock):
     d0, d1 = Database(0, clock), Database(1, clock)
     d0.set(b"k", b"v")
@@ -546,8 +556,8 @@ def test_lfu_new_key_counter_and_first_hit(db, clock):
     assert db.lfu_frequency(b"k") == LFU_INIT_VAL
     db.get(b"k")
     assert db.lfu_frequency(b"k") == LFU_INIT_VAL + 1  # p = 1 for counters <= LFU_INIT_VAL
-    db.set(b"k", b"w")  # an overwrite keeps the counter
-    assert db.lfu_frequency(b"k") == LFU_INIT_VAL + 1
+    db.set(b"k", b"w")  # an overwrite keeps the counter, after counting its lookup
+    assert db.lfu_frequency(b"k") in (LFU_INIT_VAL + 1, LFU_INIT_VAL + 2)
 
 
 def test_lfu_counter_grows_logarithmically_and_decays(db, clock):
