@@ -967,8 +967,8 @@ PARAMS: list[Param] = [
 IMPLEMENTED = frozenset((
     "port", "bind", "requirepass", "databases", "maxclients", "timeout", "tcp-keepalive", "tcp-backlog",
     "loglevel", "logfile", "proto-max-bulk-len", "client-query-buffer-limit", "hz", "active-expire-effort",
-    "slowlog-log-slower-than", "slowlog-max-len", "save", "dir", "protected-mode", "dynamic-hz",
-    "enable-protected-configs", "cluster-enabled", "activedefrag",
+    "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold", "save", "dir",
+    "enable-protected-configs", "activedefrag",
 ))
 
 
@@ -1070,7 +1070,7 @@ class Config:
         options, from_stdin = _build_options(args, start)
         text = b""
         if config.config_file is not None:
-            text = _read_file(args[0])
+            text = _read_file(config.config_file)
             config.file_lines = text.decode("utf-8", "surrogateescape").splitlines()
         if from_stdin:
             import sys
