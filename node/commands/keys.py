@@ -703,8 +703,14 @@ _OBJECT_HELP_REPLY = [Status(line) for line in OBJECT_HELP]
 
 
 def _lfu_policy(client) -> bool:
-    lfu = client.server.config.maxmemory_policy in LFU_POLICIES
-    client.server.clock.lfu = lfu  # keep the access stamps' meaning in step with the policy
+    """Whether an LFU policy is selected; also applies it (and the lfu-* knobs) to the
+    access stamps, in case nothing else did since CONFIG SET."""
+    config = client.server.config
+    clock = client.server.clock
+    lfu = config.maxmemory_policy in LFU_POLICIES
+    clock.lfu = lfu
+    clock.lfu_log_factor = getattr(config, "lfu_log_factor", clock.lfu_log_factor)
+    clock.lfu_decay_time = getattr(config, "lfu_decay_time", clock.lfu_decay_time)
     return lfu
 
 

@@ -44,7 +44,8 @@ every SCAN iteration of this database shares.
   position that never changes, so the walk reaches it. Keys created during the iteration
   may or may not be returned; deleted ones are not returned after their deletion.
 * Bounds: a log is *retired* (no more appends or joins) once it has grown by more than
-  ``max(1024, half its initial length)`` entries, or holds more than ``2 x keys + 1024``:
+  ``max(1024, half its initial length)`` entries, or holds more than ``2 x keys + 1024``
+  (checked when a key is appended and when an iteration joins):
   iterations already on it finish on it (keys created afterwards were created after those
   iterations started), and the next SCAN 0 starts a fresh log. So one iteration walks at
   most about 1.5 x n + 1024 entries, and a new O(n) copy is made at most once per n/2 key
@@ -86,6 +87,7 @@ RANDOM_REBUILD_MIN = 64
 RANDOM_MAX_MISSES = 16
 
 _scan_ids = itertools.count(1)
+_random = random.random
 
 
 class Clock:
@@ -433,7 +435,7 @@ class Database:
                 keys = self._rk_keys = list(data)
                 self._rk_stamp = clock.dirty
                 misses = 0
-            key = keys[random.randrange(len(keys))]
+            key = keys[int(_random() * len(keys))]
             if key not in data:
                 misses += 1
                 continue
@@ -516,8 +518,11 @@ class Database:
     def _join_scan_log(self) -> int:
         """SCAN 0: the id of the current insertion log (starting one, O(n), if there is
         none), with its end mark moved to its current length."""
+        self.prune(self.clock.ms)
         logs = self._scan_logs
         log = self._scan_log
+        if log is not None and len(log) > 2 * len(self.data) + SCAN_SLACK:
+            log = self._scan_log = None  # mostly deleted keys: walking it would be slow
         if log is not None and self._scan_log_id in logs:
             entry = logs[self._scan_log_id]
             entry[2] = len(log)

@@ -551,3 +551,20 @@ def test_lfu_policy_applies_on_config_set(differ, policy):
     policy("allkeys-lfu")
     differ.check("SET", "m", "v", resp3=False)
     differ.check("OBJECT", "FREQ", "m")
+
+
+def test_expired_destinations_count_as_missing(differ):
+    differ.check("MSET", "src", "v", "src2", "v", "src3", "v")
+    differ.check("SET", "dst", "old", "PX", "1")
+    differ.check("SET", "dst2", "old", "PX", "1")
+    differ.check("SELECT", "1")
+    differ.check("SET", "src3", "old", "PX", "1")
+    differ.check("SELECT", "0")
+    time.sleep(0.05)
+    differ.check("RENAMENX", "src", "dst", resp3=False)
+    differ.check("COPY", "src2", "dst2", resp3=False)
+    differ.check("MOVE", "src3", "1", resp3=False)
+    differ.check("MGET", "src", "dst", "src2", "dst2", "src3")
+    differ.check("SELECT", "1")
+    differ.check("GET", "src3")
+    differ.check("TTL", "src3")

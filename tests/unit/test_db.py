@@ -572,3 +572,15 @@ def test_lfu_counter_grows_logarithmically_and_decays(db, clock):
     assert db.lfu_frequency(b"k") == high - 10
     clock.set(clock.ms + 10_000 * 60_000)
     assert db.lfu_frequency(b"k") == 0
+
+
+def test_scan_does_not_join_a_log_of_mostly_deleted_keys(db):
+    for i in range(5000):
+        db.set(b"k%d" % i, b"v")
+    db.scan(0, 10)
+    first = db._scan_log
+    for i in range(4900):
+        db.delete(b"k%d" % i)
+    cursor, found = db.scan(0, 10)
+    assert db._scan_log is not first and len(db._scan_log) == 100
+    assert len(found) == 10
