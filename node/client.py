@@ -44,6 +44,7 @@ class Client:
         "parser",
         "multi",
         "multi_error",
+        "held_by",
         "in_exec",
         "watching",
         "watch_dirty",
@@ -86,6 +87,7 @@ class Client:
         self.parser.auth_required = not self.authenticated
         self.multi: list | None = None  # queued (spec, argv) while in MULTI
         self.multi_error = False
+        self.held_by: object = None  # why the reactor parked this client (pause, Block)
         self.in_exec = False  # running EXEC's queued commands (CLIENT PAUSE must not hold them)
         self.watching: list[tuple[Database, bytes, bool]] = []  # (db, key, expired at WATCH)
         self.watch_dirty = False

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
+from node.blocking import Block, BlockingRegistry
 from node.client import REPLY_OFF, REPLY_ON, REPLY_SKIP, Client
 from node.commands.dispatch import PAUSED, execute
 from node.replies import _WRITERS2, _WRITERS3, Status, encode_into
@@ -47,6 +48,8 @@ class Reactor:
         self.server = server
         self.epoll = select.epoll()
         self.by_fd: dict[int, Client] = {}
+        # The registry of blocked clients lives with the reactor that parks them.
+        server.blocking = BlockingRegistry(server)
 
     def add(self, client: Client) -> None:
         client.idle = True
@@ -150,12 +153,23 @@ class Reactor:
                 if out:
                     await client.send(b"".join(out))
                     out = []
-                await server.wait_unpaused()
+                held, client.held_by = client.held_by, None
+                if type(held) is Block:
+                    # Commands that arrive meanwhile queue up behind the blocked one.
+                    reply = await server.blocking.wait(client, commands[start], held, lambda data: _more_input(client, commands, data))
+                    if client.closing:
+                        break
+                    start += 1
+                    client.commands_processed += 1
+                    if client.reply_mode != REPLY_OFF:
+                        encode_into(reply, out, client.proto)
+                else:
+                    await server.wait_unpaused()
                 server.clock.set(time.time_ns() // 1_000_000)
                 start = run_commands(client, commands, start, out)
             if client.parser.error is not None:
                 _protocol_error(client, out)
-            if out:
+            if out and not client.closing:
                 await client.send(b"".join(out))
             keep = not (client.close_after_reply or client.closing or server.terminating)
         except (OSError, trio.BrokenResourceError):
@@ -167,11 +181,19 @@ class Reactor:
                 self.close(client)
 
 
+def _more_input(client: Client, commands: list, data: bytes) -> None:
+    """Bytes read from a blocked client: parse them now, run them after it is served."""
+    commands.extend(client.parser.feed(data))
+    if client.parser.query_buffer_exceeded:
+        client.kill()
+
+
 def run_commands(client: Client, commands: list, start: int, out: list[bytes]) -> int:
     """Execute ``commands[start:]`` appending encoded replies to ``out``.
 
     Returns the index of the first command not run: ``len(commands)`` when all ran, less
-    when one was held back by CLIENT PAUSE (it is retried from there after the pause).
+    when one was held back (``client.held_by`` says why: CLIENT PAUSE, or a Block from a
+    blocking command); the parked client resumes from there.
     """
     proto = client.proto
     writers = _WRITERS3 if proto == 3 else _WRITERS2
@@ -181,7 +203,9 @@ def run_commands(client: Client, commands: list, start: int, out: list[bytes]) -
         argv = commands[i]
         skip_this = client.reply_mode == REPLY_SKIP  # armed by a previous CLIENT REPLY SKIP
         reply = execute(client, argv)
-        if reply is PAUSED:
+        kind = type(reply)
+        if kind is Block or reply is PAUSED:
+            client.held_by = reply  # the reactor parks the client; the command runs again
             return i
         i += 1
         client.commands_processed += 1
@@ -194,7 +218,6 @@ def run_commands(client: Client, commands: list, start: int, out: list[bytes]) -
         if client.proto != proto:  # HELLO switched protocol: its own reply is in the new one
             proto = client.proto
             writers = _WRITERS3 if proto == 3 else _WRITERS2
-        kind = type(reply)
         if kind is bytes:
             out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))  # type: ignore[arg-type]
         elif kind is Status:

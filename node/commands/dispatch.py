@@ -9,7 +9,8 @@
 5. the RESP2 subscriber context allow-list;
 6. CLIENT PAUSE: a paused command returns :data:`PAUSED` and the connection waits;
 7. MULTI queueing;
-8. run the handler, count stats, slowlog, feed MONITOR, propagate writes.
+8. run the handler, count stats, slowlog, feed MONITOR, propagate writes, and serve
+   clients blocked on the keys a write touched (``node/blocking.py``).
 
 Rejections inside MULTI flag the transaction, so EXEC answers EXECABORT.
 """
@@ -104,8 +105,14 @@ def execute(client: "Client", argv: list[bytes]) -> object:
         server.slowlog_add(client, argv, elapsed // 1000)
     if server.monitors and not ("admin" in spec.flags or "skip_monitor" in spec.flags):
         server.feed_monitors(client, argv)
-    if clock.dirty != dirty and server.propagate is not None:
-        server.propagate(client, spec, argv)
+    if clock.dirty != dirty:
+        if server.propagate is not None:
+            server.propagate(client, spec, argv)
+        blocking = server.blocking
+        if blocking.by_key:
+            blocking.signal(client.db.id, spec.keys_of(argv))
+            if blocking.ready and not client.in_exec:
+                blocking.serve_ready()
     return reply
 
 

@@ -11,6 +11,7 @@ that expires between WATCH and EXEC does (Redis 7.0's ``isWatchedKeyExpired``).
 from __future__ import annotations
 
 from node import errors
+from node.blocking import Block
 from node.commands.dispatch import execute
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
@@ -55,9 +56,11 @@ def exec_(client, argv):
         return NULL_ARRAY
     client.in_exec = True
     try:
-        return [execute(client, cmd) for _spec, cmd in queued]
+        replies = [execute(client, cmd) for _spec, cmd in queued]
     finally:
         client.in_exec = False
+    # Redis never blocks inside a transaction: a blocking command answers as if timed out.
+    return [reply.timeout_reply if type(reply) is Block else reply for reply in replies]
 
 
 @command("watch", -2, "noscript loading stale fast allow_busy", group="transactions",
