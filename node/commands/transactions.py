@@ -104,6 +104,6 @@ def _watched_key_expired(client) -> bool:
     for db, key, expired_at_watch in client.watching:
         if not expired_at_watch and key in db.data:
             when = db.expires.get(key)
-            if when is not None and when <= db.clock.ms:
+            if when is not None and when < db.clock.ms:
                 return True
     return False
