@@ -54,9 +54,9 @@ def execute(client: "Client", argv: list[bytes]) -> object:
         if spec is None:
             return reject(client, errors.unknown_command(argv))
     name = spec.name_bytes
-    if spec.subcommands:
-        if len(argv) == 1:
-            return reject(client, errors.wrong_arity(spec.name))
+    if spec.subcommands and len(argv) > 1:
+        # Without a subcommand the container's own arity decides (CLIENT: wrong number of
+        # arguments; COMMAND: arity -1, runs its own handler), as in Redis's lookupCommand.
         sub = spec.subcommands.get(argv[1].lower())
         if sub is None:
             return reject(client, errors.unknown_subcommand(argv[1], spec.name))

@@ -89,10 +89,12 @@ class KeySpec:
         else:
             word, startfrom = self.keyword  # type: ignore[misc]
             word_b = word.encode().lower()
-            if startfrom >= 0:
-                positions = range(startfrom, argc)
+            # Redis searches forward up to the second-to-last argument, or backward down to
+            # argument 2 (a keyword must have something after it, and argv[1] before it).
+            if startfrom > 0:
+                positions = range(startfrom, argc - 1)
             else:
-                positions = range(argc + startfrom, 0, -1)
+                positions = range(argc + startfrom, 1, -1)
             for i in positions:
                 if argv[i].lower() == word_b:
                     start = i + 1
@@ -115,7 +117,7 @@ class KeySpec:
         if self.lastkey >= 0:
             last = start + self.lastkey
         elif self.limit:
-            last = start + (argc - 1 - start) // self.limit
+            last = start + (argc - start) // self.limit - 1  # lastkey is -1 with a limit
         else:
             last = argc + self.lastkey
         if last >= argc:

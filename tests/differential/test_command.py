@@ -58,7 +58,12 @@ def test_command_info_containers(differ):
 # Declaration differences already reported to the owners of the commands ("name: field" prefix ->
 # what differs). The table test fails on any difference not listed here, and on a listed one
 # that is gone (so the entry gets removed once the declaration is fixed).
-KNOWN_DIFFERENCES: dict[str, str] = {}
+KNOWN_DIFFERENCES: dict[str, str] = {
+    # Deliberate: Redis 7.2 subcommands that the node foundation issue asks for (redis-py sends
+    # CLIENT SETINFO on every connection); Redis 7.0.15 answers "unknown subcommand".
+    "client|no-touch": "7.2 extra",
+    "client|setinfo": "7.2 extra",
+}
 
 
 def test_command_table_matches_real(differ):
@@ -141,11 +146,6 @@ def test_command_count_and_list_agree(differ):
 def test_command_without_subcommand(differ):
     """Bare COMMAND lists every command's INFO entry (compared on the commands the node has)."""
     ours, real = differ.raw("COMMAND", protocol=2)
-    if ours.kind == "-":
-        pytest.xfail(
-            "dispatch bug: execute() answers 'wrong number of arguments' for a container called without a "
-            "subcommand before looking at its arity; COMMAND has arity -1 and a handler of its own"
-        )
     ours_entries = {entry.value[0].value: entry for entry in ours.value}
     real_entries = {entry.value[0].value: entry for entry in real.value}
     simple = [name for name, entry in ours_entries.items() if entry.value[9].kind != "*"]
