@@ -111,8 +111,9 @@ class Reactor:
             server.log.warning("Closing client that reached max query buffer length (id=%d)", client.id)
             self.close(client)
             return
-        server.clock.set(time.time_ns() // 1_000_000)
-        client.last_interaction = time.time()
+        now_ms = time.time_ns() // 1_000_000
+        server.clock.set(now_ms)
+        client.last_interaction = now_ms / 1000
         out: list[bytes] = []
         done = run_commands(client, commands, 0, out)
         while parser.held_back and done == len(commands) and not client.closing:

@@ -62,7 +62,8 @@ def execute(client: "Client", argv: list[bytes]) -> object:
             return reject(client, errors.unknown_subcommand(argv[1], spec.name))
         spec = sub
     arity = spec.arity
-    if (arity > 0 and len(argv) != arity) or len(argv) < -arity:
+    argc = len(argv)
+    if (arity > 0 and argc != arity) or argc < -arity:
         return reject(client, errors.wrong_arity(spec.name))
     if not client.authenticated and "no_auth" not in spec.flags:
         return reject(client, errors.NOAUTH)
