@@ -68,7 +68,10 @@ class Server:
         # SLOWLOG
         self.slowlog: collections.deque = collections.deque(maxlen=config.slowlog_max_len)
         self.slowlog_next_id = 0
-        self.slowlog_threshold_ns = config.slowlog_log_slower_than * 1000
+        self.slowlog_threshold_ns = -1  # dispatch's gate for slowlog_add; see _update_slow_gate
+        # LATENCY: event name -> LatencySeries (Redis's latency monitor)
+        self.latency_events: dict[str, LatencySeries] = {}
+        self._update_slow_gate()
         # Stats for INFO
         self.stat_connections = 0
         self.stat_rejected_connections = 0
@@ -79,6 +82,19 @@ class Server:
         self.stat_rejected_calls = 0
         self.stat_failed_calls = 0
         self.lastsave = int(time.time())
+        # INFO stats sampled by cron (instantaneous_ops_per_sec, memory peak)
+        self.ops_samples: collections.deque = collections.deque(maxlen=16)
+        self._ops_last_ms = time.monotonic_ns() // 1_000_000
+        self._ops_last_count = 0
+        self._mem_next_sample = 0.0
+        self.mem_startup = rss_bytes()
+        self.mem_peak = self.mem_startup
+        # Replication ids (INFO replication; DEBUG CHANGE-REPL-ID renews them)
+        self.replid = os.urandom(20).hex()
+        self.replid2 = "0" * 40
+        # DEBUG knobs
+        self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
+        self.quicklist_packed_threshold = 1 << 30  # DEBUG QUICKLIST-PACKED-THRESHOLD
         config.on_change = self.config_changed
 
     @property
@@ -121,12 +137,16 @@ class Server:
     # -- CLIENT PAUSE ------------------------------------------------------------------------
 
     def pause(self, seconds: float, writes_only: bool) -> None:
-        end = trio.current_time() + seconds
-        if self.pause_end and self.pause_end > end and not (self.pause_writes_only and not writes_only):
-            end = self.pause_end
+        """Redis's pauseClients: a pause already running keeps the later end and the wider type."""
+        now = trio.current_time()
+        end = now + seconds
+        if self.pause_end and self.pause_end > now:
+            end = max(end, self.pause_end)
+            writes_only = writes_only and self.pause_writes_only
+        else:
+            self._unpaused = trio.Event()
         self.pause_end = end
         self.pause_writes_only = writes_only
-        self._unpaused = trio.Event()
 
     def unpause(self) -> None:
         self.pause_end = 0.0
@@ -157,6 +177,21 @@ class Server:
             self.stat_failed_calls += 1
 
     def slowlog_add(self, client: Client, argv: list[bytes], usec: int) -> None:
+        """Called by dispatch for a command slower than ``slowlog_threshold_ns``.
+
+        That gate is the lower of the slowlog and latency-monitor thresholds, so this
+        records a latency event ("command", or "fast-command" for ``fast`` commands) and
+        a slowlog entry, each only when its own threshold is met, as Redis's call() does.
+        """
+        spec = _spec_named(client.last_command)
+        latency_ms = usec // 1000
+        threshold_ms = self.config.latency_monitor_threshold
+        if threshold_ms and latency_ms >= threshold_ms:
+            fast = spec is not None and "fast" in spec.flags
+            self.latency_add_sample("fast-command" if fast else "command", latency_ms)
+        slower = self.config.slowlog_log_slower_than
+        if slower < 0 or usec < slower or (spec is not None and "skip_slowlog" in spec.flags):
+            return
         shown = []
         for i, arg in enumerate(argv[:32]):
             if i == 31 and len(argv) > 32:
@@ -170,7 +205,7 @@ class Server:
 
     def feed_monitors(self, client: Client, argv: list[bytes]) -> None:
         now = time.time()
-        args = " ".join('"%s"' % _monitor_repr(a) for a in argv)
+        args = " ".join('"%s"' % _monitor_repr(a) for a in _redacted(argv))
         where = "unix:%s" % client.laddr if client.addr.startswith("/") else client.addr
         line = ("+%.6f [%d %s] %s\r\n" % (now, client.db.id, where, args)).encode("utf-8", "surrogateescape")
         for monitor in list(self.monitors):
@@ -179,8 +214,71 @@ class Server:
     def config_changed(self, name: str) -> None:
         if name == "slowlog-max-len":
             self.slowlog = collections.deque(self.slowlog, maxlen=self.config.slowlog_max_len)
-        elif name == "slowlog-log-slower-than":
-            self.slowlog_threshold_ns = self.config.slowlog_log_slower_than * 1000
+        elif name in ("slowlog-log-slower-than", "latency-monitor-threshold"):
+            self._update_slow_gate()
+
+    def _update_slow_gate(self) -> None:
+        """Dispatch calls slowlog_add past this many ns (-1: never): the lower threshold."""
+        gates = []
+        if self.config.slowlog_log_slower_than >= 0:
+            gates.append(self.config.slowlog_log_slower_than * 1000)
+        if self.config.latency_monitor_threshold > 0:
+            gates.append(self.config.latency_monitor_threshold * 1_000_000)
+        self.slowlog_threshold_ns = min(gates) if gates else -1
+
+    # -- latency monitor, INFO stats -----------------------------------------------------------
+
+    def latency_add_sample(self, event: str, latency_ms: int) -> None:
+        """Redis's latencyAddSample: one sample per second per event (the max of that second)."""
+        series = self.latency_events.get(event)
+        if series is None:
+            series = self.latency_events[event] = LatencySeries()
+        series.add(int(time.time()), latency_ms)
+
+    def total_commands(self) -> int:
+        """Commands run since start (or CONFIG RESETSTAT): INFO total_commands_processed."""
+        from node.commands.spec import REGISTRY
+
+        total = 0
+        for spec in REGISTRY.values():
+            total += spec.calls
+            if spec.subcommands:
+                for sub in spec.subcommands.values():
+                    total += sub.calls
+        return total
+
+    def instantaneous_ops(self) -> int:
+        samples = self.ops_samples
+        return sum(samples) // len(samples) if samples else 0
+
+    def _sample_stats(self) -> None:
+        """Redis's trackInstantaneousMetric (every 100 ms) and the memory peak (every second)."""
+        now_ms = time.monotonic_ns() // 1_000_000
+        elapsed = now_ms - self._ops_last_ms
+        if elapsed >= 100:
+            count = self.total_commands()
+            self.ops_samples.append(max(0, count - self._ops_last_count) * 1000 // elapsed)
+            self._ops_last_ms = now_ms
+            self._ops_last_count = count
+        if now_ms >= self._mem_next_sample:
+            self._mem_next_sample = now_ms + 1000
+            used = rss_bytes()
+            if used > self.mem_peak:
+                self.mem_peak = used
+
+    def reset_stats(self) -> None:
+        """CONFIG RESETSTAT: Redis's resetServerStats, error table and command table stats."""
+        from node.commands.spec import REGISTRY
+
+        for name, value in list(vars(self).items()):
+            if name.startswith("stat_") and type(value) is int:
+                setattr(self, name, 0)
+        self.error_counts.clear()
+        self.ops_samples.clear()
+        self._ops_last_count = 0
+        for spec in REGISTRY.values():
+            for one in (spec, *spec.subcommands.values()):
+                one.calls = one.usec = one.rejected_calls = one.failed_calls = 0
 
     # -- lifetime ------------------------------------------------------------------------------
 
@@ -195,7 +293,15 @@ class Server:
             now_ms = time.time_ns() // 1_000_000
             self.clock.set(now_ms)
             budget_ns = int(1e9 / hz * 0.25 * self.config.active_expire_effort)
-            self.stat_expired_keys += active_expire_cycle(self.dbs, now_ms, budget_ns)
+            if self.active_expire_enabled:
+                started = time.perf_counter_ns()
+                self.stat_expired_keys += active_expire_cycle(self.dbs, now_ms, budget_ns)
+                threshold_ms = self.config.latency_monitor_threshold
+                if threshold_ms:
+                    took_ms = (time.perf_counter_ns() - started) // 1_000_000
+                    if took_ms >= threshold_ms:
+                        self.latency_add_sample("expire-cycle", took_ms)
+            self._sample_stats()
             if self.pause_end and trio.current_time() >= self.pause_end:
                 self.unpause()
             timeout = self.config.timeout
@@ -204,6 +310,90 @@ class Server:
                 for client in list(self.clients.values()):
                     if client.idle and client.last_interaction < cutoff and client.kind == "normal" and not client.monitor:
                         client.kill()
+
+
+class LatencySeries:
+    """One latency event's history: up to 160 (unix second, ms) samples and the all-time max."""
+
+    __slots__ = ("samples", "max")
+
+    LEN = 160  # LATENCY_TS_LEN
+
+    def __init__(self) -> None:
+        self.samples: collections.deque = collections.deque(maxlen=self.LEN)  # [time, latency]
+        self.max = 0
+
+    def add(self, now: int, latency_ms: int) -> None:
+        if latency_ms > self.max:
+            self.max = latency_ms
+        if self.samples and self.samples[-1][0] == now:
+            if latency_ms > self.samples[-1][1]:
+                self.samples[-1][1] = latency_ms
+            return
+        self.samples.append([now, latency_ms])
+
+
+def _spec_named(name: bytes) -> "CommandSpec | None":
+    """The spec for a ``client.last_command`` value (``get``, ``client|list``)."""
+    from node.commands.spec import REGISTRY
+
+    parent, _, sub = name.partition(b"|")
+    spec = REGISTRY.get(parent)
+    if spec is not None and sub:
+        spec = spec.subcommands.get(sub)
+    return spec
+
+
+def _redacted(argv: list[bytes]) -> list[bytes]:
+    """MONITOR hides secrets as Redis's redactClientCommandArgument does (AUTH, HELLO AUTH, MIGRATE)."""
+    name = argv[0].lower()
+    if name == b"auth":
+        return [argv[0]] + [b"(redacted)"] * (len(argv) - 1)
+    if name == b"hello":
+        shown = list(argv)
+        i = 2
+        while i < len(argv):
+            word = argv[i].lower()
+            more = len(argv) - 1 - i
+            if word == b"auth" and more >= 2:
+                shown[i + 1] = shown[i + 2] = b"(redacted)"
+                i += 3
+            elif word == b"setname" and more >= 1:
+                i += 2
+            else:
+                break
+        return shown
+    if name == b"migrate":
+        shown = list(argv)
+        i = 6
+        while i < len(argv):
+            word = argv[i].lower()
+            if word == b"auth" and i + 1 < len(argv):
+                shown[i + 1] = b"(redacted)"
+                i += 2
+            elif word == b"auth2" and i + 2 < len(argv):
+                shown[i + 1] = shown[i + 2] = b"(redacted)"
+                i += 3
+            elif word == b"keys":
+                break
+            else:
+                i += 1
+        return shown
+    return argv
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process (``/proc/self/statm``; ru_maxrss elsewhere)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _monitor_repr(arg: bytes) -> str:
