@@ -419,6 +419,40 @@ def client_trackinginfo(client, argv):
     return {b"flags": SetReply([b"off"]), b"redirect": -1, b"prefixes": []}
 
 
+@command("client|caching", 3, _PLAIN, group="connection", acl="connection", since="6.0.0",
+         summary="Instruct the server about tracking or not keys in the next request")
+def client_caching(client, argv):
+    # Tracking is not implemented, so no client is ever in OPTIN/OPTOUT tracking mode.
+    raise CommandError("ERR CLIENT CACHING can be called only when the client is in tracking mode "
+                       "with OPTIN or OPTOUT mode enabled")
+
+
+@command("client|unblock", -3, _ADMIN, group="connection", acl="connection", since="5.0.0",
+         complexity="O(log N) where N is the number of client connections",
+         summary="Unblock a client blocked in a blocking command from a different connection")
+def client_unblock(client, argv):
+    if len(argv) > 4:
+        raise CommandError(subcommand_syntax_error(argv[1], "client"))
+    as_error = False
+    if len(argv) == 4:
+        reason = argv[3].lower()
+        if reason == b"error":
+            as_error = True
+        elif reason != b"timeout":
+            raise CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+    target_id = _parse_ll(argv[2])
+    if target_id is None:
+        raise CommandError(errors.NOT_INTEGER)
+    server = client.server
+    target = server.clients.get(target_id)
+    # Blocking commands provide ``server.unblock_client(target, as_error) -> bool`` (True
+    # when the target was blocked and got its timeout reply, or the UNBLOCKED error).
+    unblock = getattr(server, "unblock_client", None)
+    if target is None or target.closing or unblock is None:
+        return 0
+    return 1 if unblock(target, as_error) else 0
+
+
 # -- helpers ---------------------------------------------------------------------------------------
 
 
