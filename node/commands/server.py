@@ -41,7 +41,7 @@ def lastsave(client, argv):
     return client.server.lastsave
 
 
-@command("lolwut", -1, "readonly fast", group="server", since="5.0.0", complexity="None",
+@command("lolwut", -1, "readonly fast", group="server", since="5.0.0", complexity="",
          summary="Display some computer art and the Redis version")
 def lolwut(client, argv):
     # Only the version line: the computer art of LOLWUT VERSION 5 and 6 is not drawn.
@@ -372,7 +372,7 @@ def _sparkline_range(values: list[int], labels: list[str], low: int, high: int, 
 # -- MONITOR, SHUTDOWN ------------------------------------------------------------------------------
 
 
-@command("monitor", 1, "admin noscript loading stale", group="server", complexity="None",
+@command("monitor", 1, "admin noscript loading stale", group="server", complexity="",
          summary="Listen for all requests received by the server in real time")
 def monitor(client, argv):
     if client.in_exec or client.multi is not None:

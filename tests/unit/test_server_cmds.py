@@ -352,3 +352,15 @@ def test_strtod(raw, value):
                                         (b"x", None), (b"-1", None), (b"1xb", None)])
 def test_memtoull(raw, value):
     assert debug.memtoull(raw) == value
+
+
+def test_client_unblock_uses_the_server_hook(server):
+    caller = make_client(server, 1)
+    target = make_client(server, 2)
+    argv = [b"CLIENT", b"UNBLOCK", b"2", b"ERROR"]
+    assert client_cmd.client_unblock(caller, argv) == 0  # no blocking support wired in
+    calls = []
+    server.unblock_client = lambda client, as_error: calls.append((client, as_error)) or True
+    assert client_cmd.client_unblock(caller, argv) == 1
+    assert calls == [(target, True)]
+    assert client_cmd.client_unblock(caller, [b"CLIENT", b"UNBLOCK", b"99"]) == 0
