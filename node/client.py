@@ -44,6 +44,7 @@ class Client:
         "parser",
         "multi",
         "multi_error",
+        "batch_out",
         "held_by",
         "in_exec",
         "watching",
@@ -87,6 +88,7 @@ class Client:
         self.parser.auth_required = not self.authenticated
         self.multi: list | None = None  # queued (spec, argv) while in MULTI
         self.multi_error = False
+        self.batch_out: list[bytes] | None = None  # replies of the batch being run (see push)
         self.held_by: object = None  # why the reactor parked this client (pause, Block)
         self.in_exec = False  # running EXEC's queued commands (CLIENT PAUSE must not hold them)
         self.watching: list[tuple[Database, bytes, bool]] = []  # (db, key, expired at WATCH)
@@ -158,6 +160,11 @@ class Client:
         for slow subscribers and monitors, so one stalled reader costs nobody else.
         """
         if self.closing:
+            return
+        if self.batch_out is not None:
+            # Caused by this client's own command (e.g. a RESP3 push to itself): it goes out
+            # after the replies before it in the same batch, as in Redis.
+            self.batch_out.append(data)
             return
         if not self.sending and not self.outbox:
             try:

@@ -194,8 +194,17 @@ def run_commands(client: Client, commands: list, start: int, out: list[bytes]) -
 
     Returns the index of the first command not run: ``len(commands)`` when all ran, less
     when one was held back (``client.held_by`` says why: CLIENT PAUSE, or a Block from a
-    blocking command); the parked client resumes from there.
+    blocking command); the parked client resumes from there. While it runs, bytes pushed
+    to this client (``Client.push``) join ``out`` so they keep their place.
     """
+    client.batch_out = out
+    try:
+        return _run_commands(client, commands, start, out)
+    finally:
+        client.batch_out = None
+
+
+def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) -> int:
     proto = client.proto
     writers = _WRITERS3 if proto == 3 else _WRITERS2
     n = len(commands)

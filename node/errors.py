@@ -79,7 +79,7 @@ def unknown_subcommand(sub: bytes, container: str) -> str:
 
 def unknown_subcommand_or_arity(sub: bytes, container: str) -> str:
     return (
-        f"ERR Unknown subcommand or wrong number of arguments for '{_lossy(sub)}'. "
+        f"ERR unknown subcommand or wrong number of arguments for '{_lossy(sub)}'. "
         f"Try {container.upper()} HELP."
     )
 
@@ -122,3 +122,14 @@ LFU_NO_FREQ = (
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
     "that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
+
+# -- hashes and sets (hashes.py, sets.py) -----------------------------------------------------
+HASH_NOT_INTEGER = "ERR hash value is not an integer"
+HASH_NOT_FLOAT = "ERR hash value is not a float"
+VALUE_NAN_OR_INF = "ERR value is NaN or Infinity"
+VALUE_OUT_OF_RANGE = "ERR value is out of range"
+MUST_BE_POSITIVE = "ERR value is out of range, must be positive"
+LONG_RANGE = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0"
+NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args"
+LIMIT_NEGATIVE = "ERR LIMIT can't be negative"

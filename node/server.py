@@ -76,8 +76,6 @@ class Server:
         self.stat_connections = 0
         self.stat_rejected_connections = 0
         self.stat_expired_keys = 0
-        self.stat_keyspace_hits = 0
-        self.stat_keyspace_misses = 0
         self.error_counts: collections.Counter = collections.Counter()
         self.stat_rejected_calls = 0
         self.stat_failed_calls = 0
@@ -95,7 +93,18 @@ class Server:
         # DEBUG knobs
         self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
         self.quicklist_packed_threshold = 1 << 30  # DEBUG QUICKLIST-PACKED-THRESHOLD
+        for db in self.dbs:
+            db.on_expired = self._key_expired  # lazy and active expiry alike
+        self.apply_eviction_policy()
         config.on_change = self.config_changed
+
+    @property
+    def stat_keyspace_hits(self) -> int:
+        return self.clock.hits  # counted by Database.get, which every keyed read goes through
+
+    @property
+    def stat_keyspace_misses(self) -> int:
+        return self.clock.misses
 
     @property
     def auth_required(self) -> bool:
@@ -212,10 +221,22 @@ class Server:
             monitor.push(line)
 
     def config_changed(self, name: str) -> None:
-        if name == "slowlog-max-len":
+        if name in ("maxmemory-policy", "lfu-log-factor", "lfu-decay-time"):
+            self.apply_eviction_policy()
+        elif name == "slowlog-max-len":
             self.slowlog = collections.deque(self.slowlog, maxlen=self.config.slowlog_max_len)
         elif name in ("slowlog-log-slower-than", "latency-monitor-threshold"):
             self._update_slow_gate()
+
+    def apply_eviction_policy(self) -> None:
+        """Keys keep LFU counters under an LFU policy and LRU stamps otherwise (OBJECT FREQ/IDLETIME)."""
+        config, clock = self.config, self.clock
+        clock.lfu = config.maxmemory_policy in ("allkeys-lfu", "volatile-lfu")
+        clock.lfu_log_factor = config.lfu_log_factor
+        clock.lfu_decay_time = config.lfu_decay_time
+
+    def _key_expired(self, db: Database, key: bytes) -> None:
+        self.stat_expired_keys += 1
 
     def _update_slow_gate(self) -> None:
         """Dispatch calls slowlog_add past this many ns (-1: never): the lower threshold."""
@@ -273,6 +294,7 @@ class Server:
         for name, value in list(vars(self).items()):
             if name.startswith("stat_") and type(value) is int:
                 setattr(self, name, 0)
+        self.clock.hits = self.clock.misses = 0
         self.error_counts.clear()
         self.ops_samples.clear()
         self._ops_last_count = 0
@@ -295,7 +317,7 @@ class Server:
             budget_ns = int(1e9 / hz * 0.25 * self.config.active_expire_effort)
             if self.active_expire_enabled:
                 started = time.perf_counter_ns()
-                self.stat_expired_keys += active_expire_cycle(self.dbs, now_ms, budget_ns)
+                active_expire_cycle(self.dbs, now_ms, budget_ns)  # counted by _key_expired
                 threshold_ms = self.config.latency_monitor_threshold
                 if threshold_ms:
                     took_ms = (time.perf_counter_ns() - started) // 1_000_000

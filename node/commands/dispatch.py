@@ -64,21 +64,22 @@ def execute(client: "Client", argv: list[bytes]) -> object:
     arity = spec.arity
     argc = len(argv)
     if (arity > 0 and argc != arity) or argc < -arity:
-        return reject(client, errors.wrong_arity(spec.name))
+        return reject(client, errors.wrong_arity(spec.name), spec)
+    client.last_command = spec.name_bytes
     if not client.authenticated and "no_auth" not in spec.flags:
-        return reject(client, errors.NOAUTH)
+        return reject(client, errors.NOAUTH, spec)
     server = client.server
     if server.route is not None and (spec.key_specs or spec.getkeys):
         refusal = server.route(client, spec, argv)
         if refusal is not None:
-            return reject(client, refusal)
+            return reject(client, refusal, spec)
     if client.subscriptions and client.proto == 2 and name not in SUBSCRIBER_ALLOWED:
-        return reject(client, errors.NOT_SUPPORTED_IN_SUBSCRIBE.format(name.decode("utf-8", "replace")))
+        return reject(client, errors.NOT_SUPPORTED_IN_SUBSCRIBE.format(name.decode("utf-8", "replace")), spec)
     if server.pause_end and not client.in_exec and server.pause_applies(client, spec, argv):
         return PAUSED
     if client.multi is not None and name not in MULTI_CONTROL:
         if "no_multi" in spec.flags:
-            return reject(client, "ERR Command not allowed inside a transaction")
+            return reject(client, "ERR Command not allowed inside a transaction", spec)
         client.multi.append((spec, argv))
         return QUEUED
     # Run the handler. This block is inline (not a function of its own) because a Python
@@ -101,7 +102,6 @@ def execute(client: "Client", argv: list[bytes]) -> object:
     elapsed = _perf_ns() - started
     spec.calls += 1
     spec.usec += elapsed // 1000
-    client.last_command = spec.name_bytes
     if elapsed > server.slowlog_threshold_ns >= 0:
         server.slowlog_add(client, argv, elapsed // 1000)
     if server.monitors and not ("admin" in spec.flags or "skip_monitor" in spec.flags):
@@ -117,8 +117,10 @@ def execute(client: "Client", argv: list[bytes]) -> object:
     return reply
 
 
-def reject(client: "Client", message: str) -> ErrorReply:
+def reject(client: "Client", message: str, spec: CommandSpec | None = None) -> ErrorReply:
     """An error before the handler ran; inside MULTI it also dooms the transaction."""
+    if spec is not None:
+        spec.rejected_calls += 1
     if client.multi is not None:
         client.multi_error = True
     client.server.count_error(message, rejected=True)

@@ -103,12 +103,14 @@ class Clock:
     mirror the directives of the same name.
     """
 
-    __slots__ = ("ms", "lru", "dirty", "lfu", "lfu_log_factor", "lfu_decay_time")
+    __slots__ = ("ms", "lru", "dirty", "lfu", "lfu_log_factor", "lfu_decay_time", "hits", "misses")
 
     def __init__(self, ms: int = 0):
         self.ms = ms
         self.lru = ms // 1000
         self.dirty = 0
+        self.hits = 0  # Database.get found the key (INFO keyspace_hits)
+        self.misses = 0
         self.lfu = False
         self.lfu_log_factor = 10
         self.lfu_decay_time = 1
@@ -202,15 +204,18 @@ class Database:
     def get(self, key: bytes) -> object | None:
         """The live value of ``key`` (None if missing or expired); counts as an access."""
         value = self.data.get(key)
-        if value is None:
-            return None
         clock = self.clock
+        if value is None:
+            clock.misses += 1
+            return None
         if self.expires:
             when = self.expires.get(key)
             if when is not None and when < clock.ms:
                 if self.expire_enabled:
                     self._expire(key)
+                clock.misses += 1
                 return None
+        clock.hits += 1
         if clock.lfu:
             self.access[key] = clock.lfu_touched(self.access.get(key, 0))
         else:

@@ -544,9 +544,6 @@ def test_object_refcount_without_shared_integers(differ, policy):
     differ.check("OBJECT", "REFCOUNT", "s")
 
 
-@pytest.mark.xfail(reason="node bug outside keys.py: Server.config_changed does not set server.clock.lfu "
-                          "when maxmemory-policy changes, so keys created after CONFIG SET get LRU stamps "
-                          "until an OBJECT IDLETIME/FREQ applies the policy", strict=False)
 def test_lfu_policy_applies_on_config_set(differ, policy):
     policy("allkeys-lfu")
     differ.check("SET", "m", "v", resp3=False)

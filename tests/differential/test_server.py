@@ -130,8 +130,6 @@ def test_info_commandstats_calls_after_resetstat(differ):
     assert ours["cmdstat_set"] == real["cmdstat_set"]
 
 
-@pytest.mark.xfail(reason="dispatch.reject() does not count rejected_calls per command (outside this module)",
-                   strict=True)
 def test_info_commandstats_rejected_calls(differ):
     differ.check("CONFIG", "RESETSTAT", resp3=False)
     differ.check("CLIENT", "ID", "x", resp3=False)

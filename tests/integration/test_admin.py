@@ -292,3 +292,20 @@ async def test_info_counts_commands_and_samples_ops_per_sec(node):
         assert sections["Errorstats"]["errorstat_ERR"] == "count=1"
         assert sections["Commandstats"]["cmdstat_ping"].startswith("calls=")
         assert sections["Stats"]["total_error_replies"] == "1"
+
+
+async def test_keyspace_hits_misses_and_expired_keys_are_counted(node):
+    """Every keyed read counts a hit or a miss; a key expired on read counts in expired_keys."""
+    from tests.support.client import RespClient
+
+    async with await RespClient.connect(node.ports[0]) as c:
+        await c.call(b"SET", b"a", b"1")
+        await c.call(b"SET", b"gone", b"1", b"PXAT", b"1")  # already in the past: never readable
+        await c.call(b"GET", b"a")
+        await c.call(b"GET", b"b")
+        await c.call(b"CONFIG", b"RESETSTAT")
+        await c.call(b"GET", b"a")
+        await c.call(b"GET", b"nope")
+        info = (await c.call(b"INFO", b"stats")).decode()
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    assert (fields["keyspace_hits"], fields["keyspace_misses"]) == ("1", "1")
