@@ -140,8 +140,14 @@ class Server:
         self.nursery.start_soon(fn, *args)
 
     def output_limit(self, client: Client) -> int:
-        """Hard output-buffer limit for ``client``'s class (0 = none)."""
-        return 32 * 1024 * 1024 if (client.kind == "pubsub" or client.monitor) else 0
+        """Hard ``client-output-buffer-limit`` of the client's class (0 = none).
+
+        Classes as in Redis's getClientType: replicas, pub/sub subscribers, and everyone else
+        (MONITOR clients included) is "normal". The soft limit (bytes held for seconds) is
+        not enforced yet.
+        """
+        kind = client.kind if client.kind in ("replica", "pubsub") else "normal"
+        return self.config.client_output_buffer_limit[kind][0]
 
     # -- CLIENT PAUSE ------------------------------------------------------------------------
 
