@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable
 import trio
 
 from node.client import Client
-from node.config import Config
+from node.config import Config, repr_arg
 from node.keyspace.db import Clock, Database
 from node.keyspace.expire import active_expire_cycle
 
@@ -220,7 +220,7 @@ class Server:
 
     def feed_monitors(self, client: Client, argv: list[bytes]) -> None:
         now = time.time()
-        args = " ".join('"%s"' % _monitor_repr(a) for a in _redacted(argv))
+        args = " ".join(repr_arg(a) for a in _redacted(argv))
         where = "unix:%s" % client.laddr if client.addr.startswith("/") else client.addr
         line = ("+%.6f [%d %s] %s\r\n" % (now, client.db.id, where, args)).encode("utf-8", "surrogateescape")
         for monitor in list(self.monitors):
@@ -422,29 +422,6 @@ def rss_bytes() -> int:
 
 
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def _monitor_repr(arg: bytes) -> str:
-    out = []
-    for byte in arg:
-        ch = chr(byte)
-        if ch in '\\"':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\a":
-            out.append("\\a")
-        elif ch == "\b":
-            out.append("\\b")
-        elif 32 <= byte < 127:
-            out.append(ch)
-        else:
-            out.append("\\x%02x" % byte)
-    return "".join(out)
 
 
 def open_listeners(config: Config) -> list[socket.socket]:
