@@ -146,3 +146,12 @@ ZRANGE_WITHSCORES_BYLEX = "ERR syntax error, WITHSCORES not supported in combina
 ZSET_COUNT_POSITIVE = "ERR count should be greater than 0"
 ZSET_AT_LEAST_ONE_KEY = "ERR at least 1 input key is needed for '{}' command"
 ZSET_WEIGHT_NOT_FLOAT = "ERR weight value is not a float"
+
+# -- lists (lists.py) --------------------------------------------------------------------------
+LPOS_RANK_ZERO = (
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
+    "or use negative to start from the end of the list"
+)
+LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative"
+LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative"
+LIST_COUNT_POSITIVE = "ERR count should be greater than 0"
