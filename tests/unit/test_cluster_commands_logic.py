@@ -179,7 +179,9 @@ def test_errors_that_need_peers():
     assert error_of(state, "SET-CONFIG-EPOCH", "7") == (
         "ERR The user can assign a config epoch only when the node does not know any other node."
     )
-    assert error_of(state, "RESET", has_keys=True) == "ERR CLUSTER RESET can't be called with master nodes containing keys"
+    assert error_of(state, "RESET", has_keys=True) == (
+        "ERR CLUSTER RESET can't be called with master nodes containing keys"
+    )
     assert error_of(state, "SETSLOT", "5061", "NODE", ID_B, keys=lambda slot: 2) == (
         "ERR Can't assign hashslot 5061 to a different node while I still hold keys for this hash slot."
     )
