@@ -7,6 +7,7 @@ extra (memory per element matters more than these operations).
 
 Random picks (:func:`pick`, :func:`sample`, :func:`choices`)
 ------------------------------------------------------------
+Containers must support weak references (the cached lists hold them weakly).
 A container of at most ``SMALL`` elements is copied to a list on each call (a C-speed
 copy of a few microseconds). A bigger one gets a cached ``list(container)`` that is
 sampled in O(1) per pick: a pick that lands on an element deleted since the copy is
@@ -33,6 +34,7 @@ from __future__ import annotations
 import bisect
 import random
 import time
+import weakref
 from collections import OrderedDict
 from typing import Any
 
@@ -47,14 +49,25 @@ _random = random.random
 
 
 class _Cached:
-    __slots__ = ("container", "items", "size", "picks", "used")
+    """A cached list for one container. The container is held by a weak reference, and the
+    entry goes away with it (a deleted or overwritten key frees its list at once)."""
 
-    def __init__(self, container: Any, items: list):
-        self.container = container
+    __slots__ = ("ref", "items", "size", "picks", "used")
+
+    def __init__(self, cache: OrderedDict, container: Any, items: list):
+        key = id(container)
+
+        def dropped(ref: weakref.ref, cache: OrderedDict = cache, key: int = key) -> None:
+            entry = cache.get(key)
+            if entry is not None and entry.ref is ref:
+                del cache[key]
+
+        self.ref = weakref.ref(container, dropped)
         self.items = items
         self.size = len(items)
         self.picks = 0
         self.used = time.monotonic()
+        cache[key] = self
 
 
 _picks: OrderedDict[int, _Cached] = OrderedDict()
@@ -74,7 +87,7 @@ def forget(container: Any) -> None:
     key = id(container)
     for cache in (_picks, _scans):
         entry = cache.get(key)
-        if entry is not None and entry.container is container:
+        if entry is not None and entry.ref() is container:
             del cache[key]
 
 
@@ -93,12 +106,11 @@ def _pick_list(container: Any) -> _Cached:
     n = len(container)
     if (
         entry is None
-        or entry.container is not container
+        or entry.ref() is not container
         or entry.picks > entry.size
         or n > entry.size + (entry.size >> 3)
     ):
-        entry = _Cached(container, list(container))
-        _picks[key] = entry
+        entry = _Cached(_picks, container, list(container))
     entry.used = now
     _picks.move_to_end(key)
     _prune(_picks, now)
@@ -121,8 +133,7 @@ def pick(container: Any) -> Any:
             return item
         misses += 1
         if misses >= MAX_MISSES:
-            entry = _Cached(container, list(container))
-            _picks[id(container)] = entry
+            entry = _Cached(_picks, container, list(container))
             misses = 0
 
 
@@ -161,9 +172,8 @@ def scan(container: Any, cursor: int, count: int) -> tuple[int, list]:
     now = time.monotonic()
     key = id(container)
     entry = _scans.get(key)
-    if cursor == 0 or entry is None or entry.container is not container:
-        entry = _Cached(container, sorted(container, key=hash))
-        _scans[key] = entry
+    if cursor == 0 or entry is None or entry.ref() is not container:
+        entry = _Cached(_scans, container, sorted(container, key=hash))
     entry.used = now
     _scans.move_to_end(key)
     _prune(_scans, now)

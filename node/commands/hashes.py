@@ -38,7 +38,7 @@ _MISSING = object()
 class HashObject(dict):
     """A hash value: field -> value, plus the encoding Redis would use for it."""
 
-    __slots__ = ("listpack",)
+    __slots__ = ("listpack", "__weakref__")  # weak references: see containers.py
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -89,20 +89,34 @@ def _hset(client, argv) -> int:
         raise CommandError(errors.wrong_arity(argv[0].decode("utf-8", "replace").lower()))
     db = client.db
     key = argv[1]
-    h = get_hash(db, key)
+    h = db.get(key)
     created = h is None
     if created:
         h = HashObject()
-    if h.listpack and max(map(len, argv[2:])) > client.server.config.hash_max_listpack_value:
-        h.listpack = False  # hashTypeTryConversion: any long argument, before anything is set
+    elif type(h) is not HashObject:
+        raise CommandError(errors.WRONGTYPE)
+    config = client.server.config
+    if h.listpack:
+        if argc == 4:
+            if len(argv[2]) > config.hash_max_listpack_value or len(argv[3]) > config.hash_max_listpack_value:
+                h.listpack = False  # hashTypeTryConversion: any long argument, even an update
+        elif max(map(len, argv[2:])) > config.hash_max_listpack_value:
+            h.listpack = False
     before = len(h)
     if argc == 4:
         h[argv[2]] = argv[3]
     else:
         h.update(zip(argv[2::2], argv[3::2]))
-    _check_entries(client, h)
-    _stored(db, key, h, created, (argc - 2) // 2)
-    return len(h) - before
+    added = len(h) - before
+    if h.listpack and len(h) > config.hash_max_listpack_entries:  # checked on updates too
+        h.listpack = False
+    if created:
+        db.set(key, h)
+    else:
+        db.touch(key)
+    if argc > 4:
+        db.clock.dirty += (argc - 2) // 2 - 1  # Redis counts every pair given
+    return added
 
 
 @command("hset", -4, "write denyoom fast", group="hash", keys=[KeySpec("RW UPDATE", index=1)],

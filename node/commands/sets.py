@@ -38,7 +38,7 @@ SPOP_MOVE_STRATEGY_MUL = 5
 class SetObject(set):
     """A set value: member bytes, plus whether Redis would hold it as an intset."""
 
-    __slots__ = ("intset",)
+    __slots__ = ("intset",)  # sets are weakly referenceable already
 
     def __init__(self, *args):
         super().__init__(*args)

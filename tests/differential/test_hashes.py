@@ -482,3 +482,21 @@ def test_hscan_guarantee_under_churn(differ):
             break
     conn.close()
     assert set(stable) <= found
+
+
+def test_lowered_entry_limit_converts_on_the_next_write(differ, setting):
+    differ.check("HSET", "k", "a", "1", "b", "2", "c", "3", "d", "4")
+    differ.check("HSET", "k2", "a", "1", "b", "2", "c", "3", "d", "4")
+    differ.check("HSET", "k3", "a", "1", "b", "2", "c", "3", "d", "4")
+    setting("hash-max-listpack-entries", "3")
+    assert encoding(differ, "k") == b"listpack"  # nothing converts by itself
+    differ.check("HSET", "k", "a", "9")  # an update checks the length too
+    assert encoding(differ, "k") == b"hashtable"
+    differ.check("HSETNX", "k2", "a", "9")  # nothing set: nothing checked
+    assert encoding(differ, "k2") == b"listpack"
+    differ.check("HDEL", "k2", "a")
+    assert encoding(differ, "k2") == b"listpack"
+    differ.check("HINCRBY", "k2", "b", "1", resp3=False)
+    assert encoding(differ, "k2") == b"listpack"  # 3 fields left: within the limit
+    differ.check("HINCRBYFLOAT", "k3", "b", "1", resp3=False)
+    assert encoding(differ, "k3") == b"hashtable"

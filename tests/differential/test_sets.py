@@ -493,3 +493,14 @@ def test_smembers_inside_multi_is_a_snapshot(differ):
         return pipe.execute()
 
     differ.both(run)
+
+
+def test_lowered_intset_limit_converts_on_the_next_addition(differ, setting):
+    differ.check("SADD", "s", "1", "2", "3", "4")
+    setting("set-max-intset-entries", "3")
+    assert encoding(differ, "s") == b"intset"
+    differ.check("SADD", "s", "1")  # nothing added: nothing checked
+    assert encoding(differ, "s") == b"intset"
+    differ.check("SMOVE", "s", "t", "4")
+    differ.check("SMOVE", "t", "s", "4")  # moved back: added, then checked
+    assert encoding(differ, "s") == b"hashtable"

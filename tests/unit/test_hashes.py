@@ -378,7 +378,7 @@ def test_hscan_hashtable_iterates_everything_once(client):
     drop_cache=st.booleans(),
 )
 def test_container_scan_guarantee(initial, steps, drop_cache):
-    container = {b"k%d" % i: b"" for i in initial}
+    container = H.HashObject({b"k%d" % i: b"" for i in initial})
     present_throughout = set(container)
     seen: list = []
     cursor = 0
@@ -403,7 +403,7 @@ def test_container_scan_guarantee(initial, steps, drop_cache):
 
 
 def test_container_random_helpers():
-    big = {b"k%d" % i: b"" for i in range(5000)}
+    big = H.HashObject({b"k%d" % i: b"" for i in range(5000)})
     picks = {containers.pick(big) for _ in range(2000)}
     assert len(picks) > 1500
     for k in list(big)[:4000]:
@@ -416,6 +416,19 @@ def test_container_random_helpers():
     sample = containers.sample(big, 100)
     assert len(set(sample)) == 100 and all(k in big for k in sample)
     assert len(containers.choices(big, 50)) == 50
+
+
+def test_container_caches_do_not_keep_containers_alive():
+    import gc
+
+    big = H.HashObject({b"k%d" % i: b"" for i in range(5000)})
+    containers.pick(big)
+    containers.scan(big, 0, 10)
+    key = id(big)
+    assert key in containers._picks and key in containers._scans
+    del big
+    gc.collect()
+    assert key not in containers._picks and key not in containers._scans
 
 
 # -- a model: HashObject against a plain dict -------------------------------------------------------------
