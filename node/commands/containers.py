@@ -7,13 +7,16 @@ extra (memory per element matters more than these operations).
 
 Random picks (:func:`pick`, :func:`sample`, :func:`choices`)
 ------------------------------------------------------------
-Containers must support weak references (the cached lists hold them weakly).
-A container of at most ``SMALL`` elements is copied to a list on each call (a C-speed
-copy of a few microseconds). A bigger one gets a cached ``list(container)`` that is
-sampled in O(1) per pick: a pick that lands on an element deleted since the copy is
-retried, and the copy is rebuilt after ``MAX_MISSES`` misses in a row, when the container
-has grown by more than an eighth, or after as many picks as it had elements (so a copy
-costs O(1) amortised per pick, and elements added meanwhile become candidates soon).
+Containers should support weak references (a ``set``, or a ``dict`` subclass with a
+``__weakref__`` slot): the cached lists then hold them weakly. Others (a plain ``dict``) are
+held until their entry is evicted or :func:`forget` is called.
+
+A container of at most ``SMALL`` elements is copied to a list on each call (a C-speed copy
+of a few microseconds). A bigger one gets a cached ``list(container)`` that is sampled in
+O(1) per pick: a pick that lands on an element deleted since the copy is retried, and the
+copy is rebuilt after ``MAX_MISSES`` misses in a row, when the container has grown by more
+than an eighth, or after as many picks as it had elements (so a copy costs O(1) amortised
+per pick, and elements added meanwhile become candidates soon).
 
 SCAN cursors (:func:`scan`)
 ---------------------------
@@ -62,7 +65,10 @@ class _Cached:
             if entry is not None and entry.ref is ref:
                 del cache[key]
 
-        self.ref = weakref.ref(container, dropped)
+        try:
+            self.ref = weakref.ref(container, dropped)
+        except TypeError:  # a plain dict: held strongly until evicted or forgotten
+            self.ref = lambda container=container: container
         self.items = items
         self.size = len(items)
         self.picks = 0

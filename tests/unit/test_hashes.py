@@ -498,3 +498,12 @@ def test_model(ops, max_entries, max_value):
             continue
         assert dict(stored) == model and list(stored) == list(model)  # same insertion order
         assert stored.listpack == listpack
+
+
+def test_container_helpers_accept_plain_dicts():
+    plain_dict = {b"k%d" % i: b"" for i in range(3000)}  # not weakly referenceable
+    assert containers.pick(plain_dict) in plain_dict
+    cursor, out = containers.scan(plain_dict, 0, 10)
+    assert cursor and len(out) == 10
+    containers.forget(plain_dict)
+    assert id(plain_dict) not in containers._picks and id(plain_dict) not in containers._scans
