@@ -15,8 +15,9 @@ A container of at most ``SMALL`` elements is copied to a list on each call (a C-
 of a few microseconds). A bigger one gets a cached ``list(container)`` that is sampled in
 O(1) per pick: a pick that lands on an element deleted since the copy is retried, and the
 copy is rebuilt after ``MAX_MISSES`` misses in a row, when the container has grown by more
-than an eighth, or after as many picks as it had elements (so a copy costs O(1) amortised
-per pick, and elements added meanwhile become candidates soon).
+than an eighth or shrunk by half (so at most half the picks miss), or after as many picks
+as it had elements (so a copy costs O(1) amortised per pick, and elements added meanwhile
+become candidates soon).
 
 SCAN cursors (:func:`scan`)
 ---------------------------
@@ -41,7 +42,7 @@ import weakref
 from collections import OrderedDict
 from typing import Any
 
-SMALL = 1024  # containers up to this size are copied for each random pick
+SMALL = 64  # containers up to this size are copied for each random pick
 MAX_MISSES = 16
 MAX_CACHED = 16  # containers with a cached pick list (and, separately, a SCAN snapshot)
 IDLE_SECONDS = 300.0  # cached lists unused this long are dropped
@@ -115,6 +116,7 @@ def _pick_list(container: Any) -> _Cached:
         or entry.ref() is not container
         or entry.picks > entry.size
         or n > entry.size + (entry.size >> 3)
+        or n < entry.size >> 1
     ):
         entry = _Cached(_picks, container, list(container))
     entry.used = now
