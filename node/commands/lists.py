@@ -23,9 +23,9 @@ otherwise return :class:`node.blocking.Block` (see that module: the node re-runs
 handler when a key is written). Two Redis details shape them:
 
 * Redis wakes a blocked client only for keys that hold a list: a blocked BLPOP whose key
-  is set to a string keeps waiting. A re-run (recognised by ``client.held_by`` being the
-  client's Block) therefore skips keys of other types instead of answering WRONGTYPE; the
-  first run answers WRONGTYPE as Redis does.
+  is set to a string keeps waiting. A re-run (recognised by the client still being in the
+  node's registry of waiters) therefore skips keys of other types instead of answering
+  WRONGTYPE; the first run answers WRONGTYPE as Redis does.
 * Inside MULTI/EXEC Redis does not block: BLPOP/BRPOP/BLMPOP answer a null array, but
   BLMOVE/BRPOPLPUSH a null bulk (while a real timeout gives them a null array), so those
   two answer ``None`` themselves when ``client.in_exec``.
@@ -131,9 +131,20 @@ def _pop_range(lst: ListObject, head: bool, count: int) -> list[bytes]:
     return [pop() for _ in range(n)]
 
 
-def _is_rerun(client) -> bool:
-    """Whether this is the node re-running a parked blocking command (see the docstring)."""
-    return type(getattr(client, "held_by", None)) is Block
+def _is_rerun(client, keys: list[bytes]) -> bool:
+    """Whether this run is the node re-running ``client``'s parked blocking command: the
+    client is then still registered as waiting on its keys (a client blocks on one command
+    at a time, so a first run never finds itself there). Only asked on the rare path of a
+    key holding another type."""
+    by_key = getattr(getattr(client.server, "blocking", None), "by_key", None)
+    if not by_key:
+        return False
+    db_id = client.db.id
+    for key in keys:
+        for waiter in by_key.get((db_id, key), ()):
+            if waiter.client is client:
+                return True
+    return False
 
 
 def parse_list_timeout(raw: bytes) -> float:
@@ -605,15 +616,16 @@ def _mpop_args(argv, numkeys_idx: int) -> tuple[list[bytes], bool, int]:
     return argv[numkeys_idx + 1:where_idx], head, count
 
 
-def _first_list(db, keys: list[bytes], rerun: bool = False) -> tuple[bytes | None, ListObject | None]:
-    """The first key holding a non-empty list; WRONGTYPE at the first other value (a re-run of
-    a blocked command skips those: Redis only serves blocked clients from lists)."""
+def _first_list(db, keys: list[bytes], client=None) -> tuple[bytes | None, ListObject | None]:
+    """The first key holding a non-empty list; WRONGTYPE at the first other value. Given the
+    ``client`` of a blocking command, a re-run skips those instead: Redis only serves blocked
+    clients from lists."""
     for key in keys:
         value = db.get(key)
         if value is None:
             continue
         if type(value) is not ListObject:
-            if rerun:
+            if client is not None and _is_rerun(client, keys):
                 continue
             raise CommandError(errors.WRONGTYPE)
         if value:
@@ -649,7 +661,7 @@ def _bpop(client, argv, head: bool):
     timeout = parse_list_timeout(argv[-1])
     keys = argv[1:-1]
     db = client.db
-    key, lst = _first_list(db, keys, _is_rerun(client))
+    key, lst = _first_list(db, keys, client)
     if lst is None:
         return Block(list(keys), timeout, NULL_ARRAY)
     base = db.clock.dirty
@@ -682,7 +694,7 @@ def _blmove(client, argv, head_from: bool, head_to: bool, timeout: float):
     src = argv[1]
     slist = db.get(src)
     if slist is not None and type(slist) is not ListObject:
-        if not _is_rerun(client):
+        if not _is_rerun(client, [src]):
             raise CommandError(errors.WRONGTYPE)
         slist = None
     if not slist:
@@ -715,7 +727,7 @@ def blmpop(client, argv):
     keys, head, count = _mpop_args(argv, 2)
     timeout = parse_list_timeout(argv[1])
     db = client.db
-    key, lst = _first_list(db, keys, _is_rerun(client))
+    key, lst = _first_list(db, keys, client)
     if lst is None:
         return Block(list(keys), timeout, NULL_ARRAY)
     return _pop_with_key(db, key, lst, head, count)  # type: ignore[arg-type]

@@ -613,3 +613,110 @@ def test_random_ops_against_real(differ):
 def test_error_reply_is_error(differ):
     reply = differ.check("LSET", "missing", "0", "v")
     assert isinstance(reply, ServerError) and str(reply) == "ERR no such key"
+
+
+# -- blocking with two connections ----------------------------------------------------------------
+#
+# Each scenario runs on ours and on real Redis with fresh connections, and the sequences of
+# replies must be equal. A scenario waits for its blocked connection with wait_blocked():
+# the connection's CLIENT LIST line shows the blocking command once the server has run it
+# (both servers set cmd= at lookup), then one more round trip on the writer lets the node
+# finish parking the client, which it does in a task of its own.
+
+
+def _scenario(differ, fn):
+    from tests.support.rawconn import RawConnection
+    from tests.support.wait import wait_for
+
+    results = {}
+    for which, port in (("ours", differ.ours_port), ("real", differ.real_port)):
+        conns = [RawConnection(port, timeout=5.0) for _ in range(3)]
+        writer = conns[-1]
+        writer.call("FLUSHALL")
+
+        def wait_blocked(conn, name: str) -> None:
+            cid = conn.client_id
+            wait_for(lambda: f"cmd={name}".encode() in writer.call("CLIENT", "LIST", "ID", cid).value,
+                     message=f"{name} blocked")
+            writer.call("PING")
+
+        try:
+            for conn in conns[:-1]:
+                conn.client_id = conn.call("CLIENT", "ID").value
+            results[which] = fn(conns[0], conns[1], writer, wait_blocked)
+        finally:
+            for conn in conns:
+                conn.close()
+    assert results["ours"] == results["real"], f"ours: {results['ours']!r}\nreal: {results['real']!r}"
+    return results["real"]
+
+
+def test_two_clients_woken_by_push(differ):
+    def run(blocked, _other, writer, wait_blocked):
+        blocked.send("BLPOP", "k1", "q", "0")
+        wait_blocked(blocked, "blpop")
+        pushed = writer.call("RPUSH", "q", "a", "b")
+        return [pushed, blocked.read_reply(), writer.call("LRANGE", "q", "0", "-1")]
+
+    _scenario(differ, run)
+
+
+def test_two_clients_first_blocked_first_served(differ):
+    def run(first, second, writer, wait_blocked):
+        first.send("BRPOP", "q", "0")
+        wait_blocked(first, "brpop")
+        second.send("BLPOP", "x", "q", "0")
+        wait_blocked(second, "blpop")
+        pushed = writer.call("RPUSH", "q", "1", "2", "3")
+        return [pushed, first.read_reply(), second.read_reply(), writer.call("LRANGE", "q", "0", "-1")]
+
+    _scenario(differ, run)
+
+
+def test_two_clients_string_does_not_wake(differ):
+    """A key set to a string does not wake (nor error) the blocked client; a later push does."""
+
+    def run(blocked, other, writer, wait_blocked):
+        blocked.send("BLPOP", "a", "b", "0")
+        wait_blocked(blocked, "blpop")
+        other.send("BLMOVE", "a", "d", "LEFT", "LEFT", "0")
+        wait_blocked(other, "blmove")
+        out = [writer.call("SET", "a", "str"), writer.call("RPUSH", "b", "v"), blocked.read_reply()]
+        out += [writer.call("DEL", "a"), writer.call("RPUSH", "a", "w"), other.read_reply()]
+        return out + [writer.call("LRANGE", "d", "0", "-1")]
+
+    _scenario(differ, run)
+
+
+def test_two_clients_blmove_destination_wrongtype(differ):
+    def run(blocked, _other, writer, wait_blocked):
+        blocked.send("BLMOVE", "src", "dst", "RIGHT", "LEFT", "0")
+        wait_blocked(blocked, "blmove")
+        out = [writer.call("SET", "dst", "str"), writer.call("RPUSH", "src", "x"), blocked.read_reply()]
+        return out + [writer.call("LRANGE", "src", "0", "-1")]
+
+    _scenario(differ, run)
+
+
+def test_two_clients_push_in_multi(differ):
+    def run(blocked, second, writer, wait_blocked):
+        blocked.send("BLMPOP", "0", "1", "q", "RIGHT", "COUNT", "2")
+        wait_blocked(blocked, "blmpop")
+        second.send("BRPOPLPUSH", "q", "d", "0")
+        wait_blocked(second, "brpoplpush")
+        out = [writer.call("MULTI"), writer.call("RPUSH", "q", "a"), writer.call("RPUSH", "q", "b", "c"),
+               writer.call("LLEN", "q"), writer.call("EXEC")]
+        out += [blocked.read_reply(), second.read_reply()]
+        return out + [writer.call("EXISTS", "q"), writer.call("LRANGE", "d", "0", "-1")]
+
+    _scenario(differ, run)
+
+
+def test_two_clients_timeout_then_push(differ):
+    def run(blocked, _other, writer, wait_blocked):
+        out = [blocked.call("BLMOVE", "none", "d", "LEFT", "LEFT", "0.05")]
+        blocked.send("BLPOP", "q", "0.05")
+        out.append(blocked.read_reply())
+        return out + [writer.call("RPUSH", "q", "late"), writer.call("LLEN", "q")]
+
+    _scenario(differ, run)
