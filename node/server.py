@@ -102,9 +102,17 @@ class Server:
     def stat_keyspace_hits(self) -> int:
         return self.clock.hits  # counted by Database.get, which every keyed read goes through
 
+    @stat_keyspace_hits.setter
+    def stat_keyspace_hits(self, value: int) -> None:
+        self.clock.hits = value
+
     @property
     def stat_keyspace_misses(self) -> int:
         return self.clock.misses
+
+    @stat_keyspace_misses.setter
+    def stat_keyspace_misses(self, value: int) -> None:
+        self.clock.misses = value
 
     @property
     def auth_required(self) -> bool:

@@ -87,6 +87,8 @@ def execute(client: "Client", argv: list[bytes]) -> object:
     # execute() too, with ``client.in_exec`` set so that CLIENT PAUSE does not hold them.
     clock = server.clock
     dirty = clock.dirty
+    if spec.write:  # Redis counts keyspace hits/misses for read lookups only
+        lookups = clock.hits, clock.misses
     started = _perf_ns()
     try:
         reply = spec.handler(client, argv)  # type: ignore[misc]
@@ -100,6 +102,8 @@ def execute(client: "Client", argv: list[bytes]) -> object:
         spec.failed_calls += 1
         server.count_error("ERR")
     elapsed = _perf_ns() - started
+    if spec.write:
+        clock.hits, clock.misses = lookups
     spec.calls += 1
     spec.usec += elapsed // 1000
     if elapsed > server.slowlog_threshold_ns >= 0:

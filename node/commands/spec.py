@@ -147,6 +147,7 @@ class CommandSpec:
     key_step: int = 0
     movable: bool = False
     name_bytes: bytes = b""  # ``name`` encoded once (CLIENT LIST cmd=, stats)
+    write: bool = False  # "write" in flags, precomputed for dispatch
     # Runtime statistics (INFO commandstats), kept apart from the declaration.
     calls: int = 0
     usec: int = 0
@@ -303,6 +304,7 @@ def container(name: str, arity: int = -2, flags: str = "", *, group: str, summar
 
 def _register(spec: CommandSpec) -> None:
     spec.name_bytes = spec.name.encode()
+    spec.write = "write" in spec.flags
     if "|" in spec.name:
         parent_name, sub = spec.name.split("|", 1)
         parent = REGISTRY[parent_name.encode()]

@@ -309,3 +309,17 @@ async def test_keyspace_hits_misses_and_expired_keys_are_counted(node):
         info = (await c.call(b"INFO", b"stats")).decode()
     fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
     assert (fields["keyspace_hits"], fields["keyspace_misses"]) == ("1", "1")
+
+
+async def test_write_commands_do_not_count_keyspace_hits_or_misses(node):
+    """Redis counts read lookups only: SET/HSET/INCR on missing keys are not misses."""
+    from tests.support.client import RespClient
+
+    async with await RespClient.connect(node.ports[0]) as c:
+        await c.call(b"CONFIG", b"RESETSTAT")
+        await c.call(b"SET", b"k", b"1")
+        await c.call(b"INCR", b"n")
+        await c.call(b"APPEND", b"k", b"2")
+        info = (await c.call(b"INFO", b"stats")).decode()
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    assert (fields["keyspace_hits"], fields["keyspace_misses"]) == ("0", "0")
