@@ -118,6 +118,14 @@ class Effects:
         self.logs.extend(other.logs)
         return self
 
+    def __bool__(self) -> bool:
+        """True when there is anything to do."""
+        return bool(
+            self.save_config or self.update_state or self.drop_link or self.free_links or self.deleted
+            or self.renamed or self.replies or self.sends or self.broadcasts or self.broadcast_pong
+            or self.publish or self.lost_slots or self.new_master is not None or self.logs
+        )
+
     def save(self, fsync: bool = False) -> None:
         self.save_config = True
         self.fsync |= fsync
@@ -240,8 +248,8 @@ def build_update(state: ClusterState, node: NodeInfo) -> Update:
     """``clusterSendUpdate``: ``node``'s configEpoch and slots, without the slots it stopped
     claiming."""
     bits = bytearray(slots_bitmap_of(state, node))
-    for slot in state.owner_not_claiming:
-        if state.slots[slot] is node:
+    for slot, owner in state.owner_not_claiming.items():
+        if state.slots[slot] is node and owner is node:
             bits[slot >> 3] &= ~(1 << (slot & 7)) & 0xFF
     return Update(build_header(state), node.config_epoch, node.name, bytes(bits))
 
@@ -302,7 +310,9 @@ def dial_failed(state: ClusterState, node: NodeInfo, now: int) -> None:
 
 
 def _is_slot_unclaimed(state: ClusterState, slot: int) -> bool:
-    return state.slots[slot] is None or slot in state.owner_not_claiming
+    """No owner, or an owner whose last header did not claim it (``isSlotUnclaimed``)."""
+    owner = state.slots[slot]
+    return owner is None or state.owner_not_claiming.get(slot) is owner
 
 
 def update_slots_config_with(state: ClusterState, sender: NodeInfo, sender_config_epoch: int,
@@ -322,7 +332,7 @@ def update_slots_config_with(state: ClusterState, sender: NodeInfo, sender_confi
         sender_slots += 1
         owner = state.slots[slot]
         if owner is sender:
-            state.owner_not_claiming.discard(slot)
+            state.owner_not_claiming.pop(slot, None)
             continue
         if slot in state.importing_from:
             continue
@@ -334,7 +344,7 @@ def update_slots_config_with(state: ClusterState, sender: NodeInfo, sender_confi
                 migrated_our_slots += 1
             state.del_slot(slot)
             state.add_slot(sender, slot)
-            state.owner_not_claiming.discard(slot)
+            state.owner_not_claiming.pop(slot, None)
             fx.update_state = True
             fx.save(fsync=True)
     if (
@@ -552,7 +562,7 @@ def process_message(
                     # Slots it owns in my view but stopped claiming.
                     for slot, owner in enumerate(state.slots):
                         if owner is sender_master and not has_slot(hdr.myslots, slot):
-                            state.owner_not_claiming.add(slot)
+                            state.owner_not_claiming[slot] = owner
             if sender.is_master and dirty_slots:
                 fx.merge(update_slots_config_with(state, sender, sender_config_epoch, hdr.myslots))
             if dirty_slots:

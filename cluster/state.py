@@ -318,7 +318,7 @@ class ClusterState:
         self.first_call_time = 0  # first update_state call (the writable delay counts from it)
         self.among_minority_time = 0  # last time update_state found us in a minority
         self.blacklist: dict[str, int] = {}  # FORGET: name -> ban expiry (ms)
-        self.owner_not_claiming: set[int] = set()  # slots whose owner's last header did not claim them
+        self.owner_not_claiming: dict[int, NodeInfo] = {}  # slot -> its owner, whose last header did not claim it
         self.stats_sent = [0] * MESSAGE_TYPE_COUNT
         self.stats_received = [0] * MESSAGE_TYPE_COUNT
         self.links_buffer_limit_exceeded = 0
