@@ -170,6 +170,48 @@ async def test_garbage_on_the_bus_port_drops_only_that_link(tmpdir_path):
         nursery.cancel_scope.cancel()
 
 
+async def test_a_peer_that_accepts_and_never_answers_blocks_nothing(tmpdir_path):
+    async with trio.open_nursery() as nursery:
+        a, b = await _cluster(nursery, tmpdir_path, 2)
+        silent = (await trio.open_tcp_listeners(0, host="127.0.0.1"))[0]
+        held = []
+
+        async def accept_and_hold():
+            try:
+                while True:
+                    held.append(await silent.accept())  # never reads, never writes
+            except trio.ClosedResourceError:
+                pass
+
+        nursery.start_soon(accept_and_hold)
+        silent_port = silent.socket.getsockname()[1]
+        assert a.runtime.meet("127.0.0.1", 40000, silent_port)
+        assert not a.runtime.meet("127.0.0.1", 40000, silent_port)  # handshake already in progress
+        await async_wait_for(lambda: held, timeout=3)
+        # The handshake node is dropped after max(node_timeout, 1 s); meanwhile a and b keep talking.
+        pongs = a.state.stats_received[1]
+        await async_wait_for(lambda: len(a.state.nodes) == 2, timeout=4, message="handshake never timed out")
+        assert a.state.stats_received[1] > pongs and converged([a, b])
+        for stream in held:
+            await stream.aclose()
+        await silent.aclose()
+        nursery.cancel_scope.cancel()
+
+
+async def test_publish_travels_over_the_bus(tmpdir_path):
+    async with trio.open_nursery() as nursery:
+        a, b, c = await _cluster(nursery, tmpdir_path, 3)
+        got = {node.name: [] for node in (a, b, c)}
+        for node in (a, b, c):
+            node.runtime.on_publish = lambda channel, message, shard, name=node.name: got[name].append(
+                (channel, message, shard))
+        a.runtime.publish(b"news", b"hello")
+        await async_wait_for(lambda: got[b.name] and got[c.name], timeout=3)
+        assert got[b.name] == got[c.name] == [(b"news", b"hello", False)] and got[a.name] == []
+        assert a.runtime.stats()["sent"]["publish"] == 2
+        nursery.cancel_scope.cancel()
+
+
 async def test_epoch_collision_resolved_over_the_bus(tmpdir_path):
     async with trio.open_nursery() as nursery:
         a, b = await _cluster(nursery, tmpdir_path, 2)
