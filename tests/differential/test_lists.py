@@ -720,3 +720,35 @@ def test_two_clients_timeout_then_push(differ):
         return out + [writer.call("RPUSH", "q", "late"), writer.call("LLEN", "q")]
 
     _scenario(differ, run)
+
+
+STATS_CASES = [
+    ("LPUSH", "k", "a"), ("LPUSHX", "k", "b"), ("LPOP", "k"), ("LPOP", "nokey"), ("RPOP", "nokey", "2"),
+    ("LLEN", "k"), ("LLEN", "nokey"), ("LINDEX", "k", "0"), ("LINDEX", "nokey", "0"), ("LRANGE", "k", "0", "-1"),
+    ("LRANGE", "nokey", "0", "-1"), ("LPOS", "k", "a"), ("LPOS", "nokey", "a"), ("LSET", "nokey", "0", "v"),
+    ("LMOVE", "k", "d", "LEFT", "LEFT"), ("LMOVE", "nokey", "d", "LEFT", "LEFT"), ("LMPOP", "2", "nokey", "d", "LEFT"),
+    ("RPUSH", "d", "z"), ("BLPOP", "nokey", "d", "0"), ("LREM", "nokey", "0", "a"), ("LINSERT", "nokey", "BEFORE", "a", "b"),
+    ("LTRIM", "nokey", "0", "1"),
+]
+
+
+def test_keyspace_hits_and_misses(differ):
+    """Reads count keyspace hits/misses, writes do not (lookupKeyRead vs lookupKeyWrite)."""
+
+    def stats(client):
+        info = client.info("stats")
+        return info["keyspace_hits"], info["keyspace_misses"]
+
+    def run(a, _b):
+        out = []
+        for cmd in STATS_CASES:
+            before = stats(a)
+            try:
+                a.execute_command(*cmd)
+            except redis.ResponseError:
+                pass
+            after = stats(a)
+            out.append((cmd, after[0] - before[0], after[1] - before[1]))
+        return out
+
+    on_both(differ, run)
