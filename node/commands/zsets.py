@@ -55,10 +55,11 @@ from bisect import bisect_left, insort
 from sortedcontainers import SortedList
 
 from node import errors
-from node.blocking import Block, parse_timeout
+from node.blocking import Block
 from node.commands import containers
 from node.commands.hashes import scan_options
 from node.commands.keys import compile_glob, parse_ll, parse_scan_cursor, register_type, type_name
+from node.commands.lists import parse_list_timeout
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
 from node.replies import NULL_ARRAY, format_double
@@ -1008,21 +1009,46 @@ def zpopmax(client, argv):
     return _zpop(client, argv, True)
 
 
-def _bzpop(client, argv, maximum: bool):
-    timeout = parse_timeout(argv[-1])
-    db = client.db
-    keys = argv[1:-1]
+def _is_rerun(client, keys) -> bool:
+    """Whether the node is re-running ``client``'s parked command (it is then still
+    registered as waiting on its keys; a first run never is)."""
+    by_key = getattr(getattr(client.server, "blocking", None), "by_key", None)
+    if not by_key:
+        return False
+    db_id = client.db.id
+    for key in keys:
+        for waiter in by_key.get((db_id, key), ()):
+            if waiter.client is client:
+                return True
+    return False
+
+
+def _servable(client, db, keys):
+    """blockingGenericZpopCommand's scan: the first key holding a zset, or (None, None).
+    WRONGTYPE at the first key of another type, except when the node re-runs a parked
+    command: Redis 7.0 serves blocked clients only from zsets, so it keeps waiting."""
     for key in keys:
         value = db.get(key)
         if value is None:
             continue
         if type(value) is not ZSet:
+            if _is_rerun(client, keys):
+                continue
             raise CommandError(errors.WRONGTYPE)
-        if not value.scores:
-            continue
-        score, member = _pop_pairs(db, key, value, 1, maximum)[0]
-        return [key, member, score]
-    return Block(list(keys), timeout, NULL_ARRAY)
+        if value.scores:
+            return key, value
+    return None, None
+
+
+def _bzpop(client, argv, maximum: bool):
+    timeout = parse_list_timeout(argv[-1])
+    db = client.db
+    keys = argv[1:-1]
+    key, value = _servable(client, db, keys)
+    if value is None:
+        return Block(list(keys), timeout, NULL_ARRAY)
+    score, member = _pop_pairs(db, key, value, 1, maximum)[0]
+    return [key, member, score]
 
 
 _BZPOP_KEYS = [KeySpec("RW ACCESS DELETE", index=1, lastkey=-2)]
@@ -1067,16 +1093,9 @@ def _zmpop(client, argv, numkeys_idx: int, blocking: bool):
     keys = argv[numkeys_idx + 1:where_idx]
     db = client.db
     if blocking:
-        timeout = parse_timeout(argv[1])
-        for key in keys:
-            value = db.get(key)
-            if value is None:
-                continue
-            if type(value) is not ZSet:
-                raise CommandError(errors.WRONGTYPE)
-            if value.scores:
-                break
-        else:
+        timeout = parse_list_timeout(argv[1])
+        key, value = _servable(client, db, keys)
+        if value is None:
             return Block(list(keys), timeout, NULL_ARRAY)
     else:
         key, value = _first_zset(db, keys)
