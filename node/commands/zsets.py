@@ -597,7 +597,34 @@ _REMRANGE_COMPLEXITY = ("O(log(N)+M) with N being the number of elements in the 
          summary="Add one or more members to a sorted set, or update its score if it already exists",
          complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.")
 def zadd(client, argv):
-    return _zadd_generic(client, argv, 0)
+    if len(argv) != 4:
+        return _zadd_generic(client, argv, 0)
+    # One pair and no options (the common case), without the general loop.
+    try:
+        score = parse_score(argv[2])
+    except CommandError:
+        return _zadd_generic(client, argv, 0)  # an option word, or the score's error
+    db = client.db
+    key, member = argv[1], argv[3]
+    zset = db.get(key)
+    if zset is None:
+        entries, max_value = _limits(client)
+        zset = ZSet(skiplist=entries == 0 or len(member) > max_value)
+        zset.insert(member, score, entries, max_value)
+        db.set(key, zset)
+        return 1
+    if type(zset) is not ZSet:
+        raise CommandError(errors.WRONGTYPE)
+    cur = zset.scores.get(member)
+    if cur is None:
+        entries, max_value = _limits(client)
+        zset.insert(member, score, entries, max_value)
+        db.touch(key)
+        return 1
+    if score != cur:
+        zset.update(member, cur, score)
+        db.touch(key)
+    return 0
 
 
 @command("zincrby", 4, "write denyoom fast", group="sorted_set", keys=[KeySpec("RW ACCESS UPDATE", index=1)],
