@@ -6,6 +6,7 @@ This is also the one composition point where later parts (cluster mode when
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import sys
@@ -53,14 +54,40 @@ def setup_logging(config: Config) -> None:
 
 
 async def run(config: Config) -> None:
+    import cluster.commands  # noqa: F401  (CLUSTER, READONLY, READWRITE, ASKING: always declared)
     import node.commands  # noqa: F401  (registers every command)
     from node.server import serve
 
+    log = logging.getLogger("trireme")
     async with trio.open_nursery() as nursery:
         server = await nursery.start(serve, config)
         nursery.start_soon(_signals, server)
+        if config.cluster_enabled:
+            await _start_cluster(nursery, server, log)
         await server.stopped.wait()
         nursery.cancel_scope.cancel()
+
+
+async def _start_cluster(nursery: trio.Nursery, server, log: logging.Logger) -> None:
+    """Cluster mode (``cluster-enabled yes``): nodes.conf, routing, the per-slot index,
+    the cluster_state cron and, when it exists, the bus runtime. ``build`` is synchronous,
+    so the node is fully wired before it reads the next command."""
+    from cluster import glue
+
+    config = server.config
+    try:
+        cluster = glue.build(server, log)
+    except (glue.NodesConfError, OSError) as exc:
+        log.warning("Unrecoverable error: corrupted cluster config file. (%s)", exc)
+        raise SystemExit(1) from None
+    runtime = glue.make_runtime(cluster)
+    if runtime is None:
+        log.warning("Cluster bus runtime not available: CLUSTER MEET and gossip are disabled")
+        nursery.start_soon(cluster.cron)
+        return
+    await nursery.start(
+        functools.partial(runtime.run, bind_host=glue.bind_host(config), cport=glue.bus_port(config))
+    )
 
 
 async def _signals(server) -> None:

@@ -565,3 +565,82 @@ def _set_watched_expired_flag(client, db: Database, key: bytes, flag: bool) -> N
         if d is db and k == key:
             watching[i] = (d, k, flag)
             return
+
+
+class ClusterDatabase(Database):
+    """Database 0 of a cluster node: the same dict, plus a per-slot key index.
+
+    ``slot_keys[slot]`` is the set of keys stored in that slot (None while empty), kept
+    up to date where keys are created (:meth:`set`) and removed (:meth:`_remove`, which
+    delete/pop/expiry all go through) and on FLUSHDB/SWAPDB. So CLUSTER COUNTKEYSINSLOT
+    is O(1) and GETKEYSINSLOT O(count). The slot function is passed in (``node`` does not
+    import ``cluster``). Standalone nodes use :class:`Database` and pay nothing for this.
+    """
+
+    __slots__ = ("slot_of", "slot_keys")
+
+    def __init__(self, db_id: int, clock: Clock, slot_of: Callable[[bytes], int]):
+        super().__init__(db_id, clock)
+        self.slot_of = slot_of
+        self.slot_keys: list[set[bytes] | None] = [None] * 16384
+
+    @classmethod
+    def replacing(cls, old: Database, slot_of: Callable[[bytes], int]) -> "ClusterDatabase":
+        """A ClusterDatabase taking over ``old``'s keys, TTLs, watchers and hooks."""
+        db = cls(old.id, old.clock, slot_of)
+        db.data, db.expires, db.access, db._heap = old.data, old.expires, old.access, old._heap
+        db.watchers = old.watchers
+        db.expire_enabled = old.expire_enabled
+        db.on_expired = old.on_expired
+        db.rebuild_index()
+        return db
+
+    def rebuild_index(self) -> None:
+        slot_keys: list[set[bytes] | None] = [None] * 16384
+        slot_of = self.slot_of
+        for key in self.data:
+            slot = slot_of(key)
+            keys = slot_keys[slot]
+            if keys is None:
+                keys = slot_keys[slot] = set()
+            keys.add(key)
+        self.slot_keys = slot_keys
+
+    def count_keys_in_slot(self, slot: int) -> int:
+        keys = self.slot_keys[slot]
+        return len(keys) if keys is not None else 0
+
+    def keys_in_slot(self, slot: int, count: int) -> list[bytes]:
+        keys = self.slot_keys[slot]
+        if not keys or count <= 0:
+            return []
+        return list(itertools.islice(keys, count))
+
+    def set(self, key: bytes, value: object, *, keep_ttl: bool = False) -> None:
+        if key not in self.data:
+            slot = self.slot_of(key)
+            keys = self.slot_keys[slot]
+            if keys is None:
+                keys = self.slot_keys[slot] = set()
+            keys.add(key)
+        Database.set(self, key, value, keep_ttl=keep_ttl)
+
+    def _remove(self, key: bytes) -> None:
+        Database._remove(self, key)
+        slot = self.slot_of(key)
+        keys = self.slot_keys[slot]
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                self.slot_keys[slot] = None
+
+    def clear(self) -> int:
+        count = Database.clear(self)
+        self.slot_keys = [None] * 16384
+        return count
+
+    def swap_contents(self, other: Database) -> None:
+        Database.swap_contents(self, other)
+        self.rebuild_index()
+        if isinstance(other, ClusterDatabase):
+            other.rebuild_index()

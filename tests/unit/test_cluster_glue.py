@@ -1,0 +1,197 @@
+"""cluster/glue.py and the per-slot index (node/keyspace/db.py ClusterDatabase), without sockets:
+the route hook with a client's READONLY/ASKING flags, nodes.conf load-or-create, MEET address rules."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+
+import cluster.commands  # noqa: F401  (registers CLUSTER, ASKING, ...)
+import node.commands  # noqa: F401
+from cluster import glue
+from cluster.slots import key_hash_slot
+from cluster.state import NODE_MASTER, ClusterState, NodeInfo
+from node.commands.spec import REGISTRY
+from node.config import Config
+from node.keyspace.db import Clock, ClusterDatabase, Database
+
+ID_B = "b" * 40
+LOG = logging.getLogger("test")
+
+
+def spec(name: bytes):
+    return REGISTRY[name]
+
+
+# -- the per-slot index ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cdb():
+    clock = Clock(1_000_000)
+    return ClusterDatabase(0, clock, key_hash_slot)
+
+
+def test_index_follows_set_delete_pop_clear(cdb):
+    cdb.set(b"foo", b"1")
+    cdb.set(b"{foo}x", b"2")
+    cdb.set(b"foo", b"3")  # overwrite: still one key
+    assert cdb.count_keys_in_slot(12182) == 2
+    assert sorted(cdb.keys_in_slot(12182, 10)) == [b"foo", b"{foo}x"]
+    assert len(cdb.keys_in_slot(12182, 1)) == 1
+    assert cdb.keys_in_slot(12182, 0) == []
+    cdb.delete(b"foo")
+    assert cdb.count_keys_in_slot(12182) == 1
+    cdb.pop(b"{foo}x")
+    assert cdb.count_keys_in_slot(12182) == 0
+    assert cdb.slot_keys[12182] is None
+    cdb.set(b"a", b"1")
+    assert cdb.count_keys_in_slot(15495) == 1
+    assert cdb.clear() == 1
+    assert cdb.count_keys_in_slot(15495) == 0
+
+
+def test_index_follows_lazy_and_active_expiry(cdb):
+    cdb.set(b"foo", b"1")
+    cdb.set_expire(b"foo", cdb.clock.ms - 1)
+    cdb.set(b"bar", b"1")
+    cdb.set_expire(b"bar", cdb.clock.ms + 10)
+    assert cdb.get(b"foo") is None
+    assert cdb.count_keys_in_slot(12182) == 0
+    cdb.clock.set(cdb.clock.ms + 100)
+    assert cdb.expire_due(cdb.clock.ms, 10) == 1
+    assert cdb.count_keys_in_slot(5061) == 0
+
+
+def test_replacing_takes_over_keys():
+    clock = Clock(0)
+    old = Database(0, clock)
+    old.set(b"foo", b"1")
+    old.set(b"bar", b"2")
+    db = ClusterDatabase.replacing(old, key_hash_slot)
+    assert db.data is old.data
+    assert db.count_keys_in_slot(12182) == db.count_keys_in_slot(5061) == 1
+
+
+def test_standalone_database_has_no_index():
+    assert not hasattr(Database(0, Clock(0)), "slot_keys")
+    assert Database.set is not ClusterDatabase.set
+
+
+# -- routing glue ---------------------------------------------------------------------------------
+
+
+def make_node(*, ok: bool = True, mine=range(0, 8192)) -> glue.ClusterNode:
+    state = ClusterState.new("a" * 40, ip="127.0.0.1", port=7000)
+    other = NodeInfo(ID_B, NODE_MASTER, ip="127.0.0.2", port=7001, cport=17001)
+    state.add_node(other)
+    for slot in range(16384):
+        state.add_slot(state.myself if slot in mine else other, slot)
+    state.ok = ok
+    db = ClusterDatabase(0, Clock(0), key_hash_slot)
+    server = SimpleNamespace(dbs=[db], clients={}, config=Config(), route=None)
+    return glue.ClusterNode(server, state, path="/nonexistent", log=LOG)
+
+
+def client(**flags):
+    return SimpleNamespace(**{"asking": False, "readonly": False, "multi": None, "in_exec": False, **flags})
+
+
+def test_route_serves_my_slots_and_moves_others():
+    node = make_node()
+    c = client()
+    assert node.route(c, spec(b"get"), [b"get", b"hello"]) is None  # slot 866
+    assert node.route(c, spec(b"get"), [b"get", b"foo"]) == "MOVED 12182 127.0.0.2:7001"
+    assert node.route(c, spec(b"set"), [b"set", b"somekey", b"v"]) == "MOVED 11058 127.0.0.2:7001"
+
+
+def test_route_crossslot_and_same_slot_multikey():
+    node = make_node()
+    c = client()
+    assert node.route(c, spec(b"mget"), [b"mget", b"a", b"hello"]) == (
+        "CROSSSLOT Keys in request don't hash to the same slot"
+    )
+    assert node.route(c, spec(b"mget"), [b"mget", b"{hello}1", b"{hello}2"]) is None
+    assert node.route(c, spec(b"rpoplpush"), [b"rpoplpush", b"hello", b"hello"]) is None
+
+
+def test_route_cluster_down_and_unbound():
+    node = make_node(ok=False)
+    assert node.route(client(), spec(b"get"), [b"get", b"hello"]) == "CLUSTERDOWN The cluster is down"
+    node.state.ok = True
+    node.state.del_slot(866)
+    assert node.route(client(), spec(b"get"), [b"get", b"hello"]) == "CLUSTERDOWN Hash slot not served"
+
+
+def test_asking_is_one_shot_and_opens_an_importing_slot():
+    node = make_node()
+    node.state.set_importing(12182, node.state.nodes[ID_B])
+    c = client(asking=True)
+    assert node.route(c, spec(b"get"), [b"get", b"foo"]) is None
+    assert c.asking is False
+    assert node.route(c, spec(b"get"), [b"get", b"foo"]) == "MOVED 12182 127.0.0.2:7001"
+    # Inside MULTI the flag lasts until EXEC.
+    c = client(asking=True, multi=[])
+    assert node.route(c, spec(b"get"), [b"get", b"foo"]) is None
+    assert c.asking is True
+
+
+def test_migrating_slot_asks_for_missing_keys():
+    node = make_node(mine=range(0, 16384))
+    node.state.set_migrating(12182, node.state.nodes[ID_B])
+    c = client()
+    assert node.route(c, spec(b"get"), [b"get", b"foo"]) == "ASK 12182 127.0.0.2:7001"
+    node.db.set(b"foo", b"1")
+    assert node.route(c, spec(b"get"), [b"get", b"foo"]) is None
+    assert node.route(c, spec(b"mget"), [b"mget", b"foo", b"{foo}2"]) == (
+        "TRYAGAIN Multiple keys request during rehashing of slot"
+    )
+
+
+# -- nodes.conf, options, addresses --------------------------------------------------------------
+
+
+def test_load_or_create_keeps_the_id(tmp_path):
+    config = Config.from_argv(["--cluster-enabled", "yes", "--port", "7005", "--dir", str(tmp_path)])
+    first = glue.load_or_create_state(config, LOG)
+    assert (tmp_path / "nodes.conf").exists()
+    assert first.myself.port == 7005 and first.myself.cport == 17005
+    first.current_epoch = 7
+    first.myself.config_epoch = 7
+    glue.save_nodes_conf(tmp_path / "nodes.conf", first)
+    again = glue.load_or_create_state(config, LOG)
+    assert again.myself.name == first.myself.name
+    assert again.current_epoch == 7 and again.myself.config_epoch == 7
+
+
+def test_announce_options(tmp_path):
+    config = Config.from_argv([
+        "--cluster-enabled", "yes", "--port", "7000", "--dir", str(tmp_path),
+        "--cluster-announce-ip", "10.0.0.5", "--cluster-announce-port", "7100",
+        "--cluster-announce-bus-port", "17100", "--cluster-announce-hostname", "node-a",
+        "--cluster-node-timeout", "5000", "--cluster-require-full-coverage", "no",
+    ])
+    state = glue.load_or_create_state(config, LOG)
+    me = state.myself
+    assert (me.ip, me.port, me.cport, me.hostname) == ("10.0.0.5", 7100, 17100, "node-a")
+    assert state.options.node_timeout == 5000
+    assert state.options.require_full_coverage is False
+    assert glue.bus_port(config) == 17000
+    config2 = Config.from_argv(["--cluster-enabled", "yes", "--port", "7000", "--cluster-port", "7777"])
+    assert glue.bus_port(config2) == 7777
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [(b"127.0.0.1", "127.0.0.1"), (b"::1", "::1"), (b"0:0::1", "::1"), (b"localhost", None),
+     (b"127.1", None), (b"fe80::1%eth0", None), (b"", None)],
+)
+def test_literal_ip(text, expected):
+    assert glue.literal_ip(text) == expected
+
+
+def test_bind_host():
+    assert glue.bind_host(Config.from_argv(["--bind", "127.0.0.1 ::1"])) == "127.0.0.1"
+    assert glue.bind_host(Config.from_argv(["--bind", "* -::*"])) == "0.0.0.0"
