@@ -237,3 +237,67 @@ def test_standalone_node_refuses_cluster_commands():
         assert c.info("server")["redis_mode"] == "standalone"
     finally:
         node.stop()
+
+
+def test_config_set_cluster_options_take_effect(single):
+    c = conn(single.port)
+    assert c.config_set("cluster-require-full-coverage", "no")
+    c.execute_command("CLUSTER", "DELSLOTS", 866)  # hello's slot
+    assert "cluster_state:ok" in c.execute_command("CLUSTER", "INFO")
+    with pytest.raises(redis.ResponseError, match="^Hash slot not served$"):
+        c.get("hello")
+    assert c.set("foo", "1")  # other slots still served
+    assert c.config_set("cluster-require-full-coverage", "yes")
+    wait_for("cluster_state:fail", lambda: "cluster_state:fail" in c.execute_command("CLUSTER", "INFO"), 5)
+    with pytest.raises(redis.ResponseError, match="^The cluster is down$"):
+        c.get("foo")
+
+
+# -- the same commands to a real redis-server 7.0 one-node cluster ----------------------------------
+
+DIFF_COMMANDS = [
+    ("CLUSTER", "COUNTKEYSINSLOT", "x"), ("CLUSTER", "COUNTKEYSINSLOT", "16384"),
+    ("CLUSTER", "COUNTKEYSINSLOT", "-1"), ("CLUSTER", "COUNTKEYSINSLOT", "12182"),
+    ("CLUSTER", "GETKEYSINSLOT", "1", "-1"), ("CLUSTER", "GETKEYSINSLOT", "x", "1"),
+    ("CLUSTER", "GETKEYSINSLOT", "1", "x"), ("CLUSTER", "GETKEYSINSLOT", "16384", "1"),
+    ("CLUSTER", "GETKEYSINSLOT", "12182", "0"), ("CLUSTER", "GETKEYSINSLOT", "12182", "5"),
+    ("CLUSTER", "MEET", "localhost", "7000"), ("CLUSTER", "MEET", "127.0.0.1", "abc"),
+    ("CLUSTER", "MEET", "127.0.0.1", "7000", "x"), ("CLUSTER", "MEET", "127.0.0.1", "99999"),
+    ("CLUSTER", "MEET", "127.0.0.1", "0"), ("CLUSTER", "MEET", "127.0.0.1", "7000", "7001", "8"),
+    ("CLUSTER", "MEET", "127.0.0.1"), ("CLUSTER", "REPLICAS", "abc"), ("CLUSTER", "SLAVES", "a" * 40),
+    ("CLUSTER", "KEYSLOT", "somekey"), ("CLUSTER", "KEYSLOT"), ("CLUSTER", "HELP"),
+    ("CLUSTER", "ADDSLOTS", "16384"), ("CLUSTER", "ADDSLOTS", "5"), ("CLUSTER", "SETSLOT", "1", "foo"),
+    ("CLUSTER", "FORGET", "abc"), ("CLUSTER", "COUNT-FAILURE-REPORTS", "abc"),
+    ("CLUSTER", "SET-CONFIG-EPOCH", "-1"), ("CLUSTER", "SET-CONFIG-EPOCH", "x"), ("CLUSTER", "RESET", "FOO"),
+    ("CLUSTER", "FLUSHSLOTS"), ("CLUSTER", "MYID", "x"), ("CLUSTER", "NOSUCH"), ("CLUSTER", "LINKS"),
+    ("SELECT", "1"), ("SELECT", "0"), ("MGET", "a", "hello"), ("MGET", "{a}1", "{a}2"), ("GET", "foo"),
+    ("MSET", "a", "1", "b", "2"), ("READONLY",), ("READWRITE",), ("ASKING",), ("ASKING", "x"),
+    ("MOVE", "foo", "1"), ("SWAPDB", "0", "1"),
+]
+
+
+def reply(client: redis.Redis, args):
+    try:
+        return client.execute_command(*args)
+    except redis.ResponseError as exc:
+        return ("error", str(exc))
+
+
+@pytest.mark.real
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+def test_cluster_commands_match_real_redis(single):
+    from tests.support.procs import start_real_redis
+
+    real = start_real_redis(*CLUSTER_ARGS)
+    try:
+        conn(real.port).execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+        wait_for("real cluster_state:ok", lambda: cluster_ok(real.port))
+        ours, theirs = redis.Redis(port=single.port, protocol=2), redis.Redis(port=real.port, protocol=2)
+        for client in (ours, theirs):
+            client.set("foo", "1")
+            client.set("{foo}x", "2")
+        diffs = [(args, reply(ours, args), reply(theirs, args)) for args in DIFF_COMMANDS]
+        diffs = [d for d in diffs if d[1] != d[2] and not (isinstance(d[1], list) and sorted(d[1]) == sorted(d[2]))]
+        assert not diffs, "\n".join(f"{args}: ours={o!r} real={r!r}" for args, o, r in diffs)
+    finally:
+        real.stop()
