@@ -508,7 +508,7 @@ def process_message(
                 myself.ip = link.local_ip
                 fx.logs.append(f"IP address for this node updated to {link.local_ip}")
                 fx.save()
-        if sender is None and isinstance(msg, Meet):
+        if sender is None and isinstance(msg, Meet) and hdr.sender != myself.name:
             node = NodeInfo(new_node_name(), NODE_HANDSHAKE, ip=hdr.myip or link.peer_ip, port=hdr.port,
                             cport=hdr.cport, pport=hdr.pport, ctime=now)
             state.add_node(node)
@@ -521,7 +521,8 @@ def process_message(
         out_node = link.node
         if out_node is not None:
             if out_node.in_handshake:
-                if sender is not None:
+                if sender is not None or hdr.sender in state.nodes:
+                    # (``in state.nodes`` also covers a MEET that reached myself.)
                     # We already know that node: forget the handshake node, drop this link.
                     fx.deleted.append(out_node)
                     state.del_node(out_node)

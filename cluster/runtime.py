@@ -320,6 +320,9 @@ class ClusterRuntime:
 
     def cron(self) -> None:
         now = self.clock()
+        nodes = self.state.nodes
+        for node in [node for node in self.out_links if nodes.get(node.name) is not node]:
+            self._free_link(node)  # forgotten (FORGET, RESET) or deleted by someone else
         links = {node: gossip.LinkState(link.ctime, link.connected and not link.closed)
                  for node, link in self.out_links.items()}
         actions = gossip.cron_actions(self.state, now, links, iteration=self.iteration, rng=self.rng)

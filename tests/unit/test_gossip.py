@@ -631,3 +631,12 @@ def test_cron_connects_to_nodes_without_a_link_but_not_noaddr_or_myself():
     assert unlinked.ping_sent == T0
     gossip.dial_failed(state, unlinked, T0 + 50)
     assert unlinked.ping_sent == T0  # an outstanding ping keeps its time
+
+
+def test_meeting_myself_ends_in_nothing():
+    sim = Sim(1)
+    (a,) = sim.nodes
+    sim.meet(a, a)
+    sim.advance(500)
+    assert list(a.state.nodes) == [a.name] and a.state.myself.flags == NODE_MYSELF | NODE_MASTER
+    assert a.links == {}
