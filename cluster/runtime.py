@@ -262,6 +262,8 @@ class ClusterRuntime:
 
     def _on_drops(self, link: BusLink, drops: list) -> None:
         for drop in drops:
+            if 0 <= drop.type < MSG_TYPE_COUNT:  # Redis counts a frame before checking it
+                self.state.stats_received[drop.type] += 1
             self._log(f"Bus frame dropped from {link.peer_ip}:{link.peer_port}: {drop.reason}", logging.WARNING)
 
     def _idle_timeout(self) -> float:

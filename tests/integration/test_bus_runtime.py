@@ -170,6 +170,31 @@ async def test_garbage_on_the_bus_port_drops_only_that_link(tmpdir_path):
         nursery.cancel_scope.cancel()
 
 
+async def test_invalid_frames_are_dropped_and_the_link_stays_up(tmpdir_path):
+    import struct
+
+    from bus.codec import BusDecoder, encode
+    from bus.messages import Header, Ping, Pong
+
+    async with trio.open_nursery() as nursery:
+        a, b = await _cluster(nursery, tmpdir_path, 2)
+        stream = await trio.open_tcp_stream("127.0.0.1", a.cport)
+        header = Header("f" * 40, port=40001, cport=50001, flags=0x11)
+        ping = bytearray(encode(Ping(header)))
+        struct.pack_into(">H", ping, 8, 2)  # another protocol version: dropped, link kept
+        await stream.send_all(bytes(ping) + encode(Ping(header)))
+        decoder = BusDecoder()
+        with trio.fail_after(5):
+            while (message := decoder.next_message()) is None:
+                decoder.feed(await stream.receive_some(65536))
+        assert isinstance(message, Pong) and message.header.sender == a.name
+        assert a.state.stats_received[0] >= 2  # both PINGs counted, as Redis does
+        # An unknown sender's PING is answered but adds no node.
+        assert "f" * 40 not in a.state.nodes and len(a.state.nodes) == 2
+        await stream.aclose()
+        nursery.cancel_scope.cancel()
+
+
 async def test_a_peer_that_accepts_and_never_answers_blocks_nothing(tmpdir_path):
     async with trio.open_nursery() as nursery:
         a, b = await _cluster(nursery, tmpdir_path, 2)
