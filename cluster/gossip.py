@@ -37,6 +37,7 @@ from bus.messages import (
     Update,
     has_slot,
     iter_slots,
+    slot_bitmap,
 )
 from cluster import failure
 from cluster.commands_logic import set_my_master
@@ -152,14 +153,20 @@ def _master_of_myself(state: ClusterState) -> NodeInfo:
 
 
 def slots_bitmap_of(state: ClusterState, node: NodeInfo) -> bytes:
-    """``node``'s slots as a 2048-byte bitmap (Redis's ``node->slots``)."""
+    """``node``'s slots as a 2048-byte bitmap (Redis's ``node->slots``). Built from the
+    state's cached slot runs and cached per topology version: every frame sent and received
+    needs one, so this must not walk 16384 slots each time."""
     if node.num_slots == 0:
         return EMPTY_SLOTS
-    bits = bytearray(SLOT_BITMAP_LEN)
-    for slot, owner in enumerate(state.slots):
-        if owner is node:
-            bits[slot >> 3] |= 1 << (slot & 7)
-    return bytes(bits)
+    cache = getattr(state, "_gossip_bitmaps", None)
+    if cache is None or cache[0] != state.version:
+        cache = (state.version, {})
+        state._gossip_bitmaps = cache  # type: ignore[attr-defined]
+    bitmap = cache[1].get(id(node))
+    if bitmap is None:
+        bitmap = slot_bitmap([(start, end) for start, end, owner in state.slot_runs() if owner is node])
+        cache[1][id(node)] = bitmap
+    return bitmap
 
 
 def build_header(state: ClusterState, *, announce_ip: str | None = None) -> Header:
