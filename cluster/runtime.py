@@ -26,7 +26,7 @@ import trio
 
 from bus.codec import encode
 from bus.messages import MSG_TYPE_COUNT, Message, Ping, Pong
-from bus.transport import BusLink, serve_listener, unix_ms
+from bus.transport import DEFAULT_SENDBUF_LIMIT, BusLink, serve_listener, unix_ms
 from cluster import gossip
 from cluster.nodes_conf import save_nodes_conf
 from cluster.state import MESSAGE_TYPE_NAMES, ClusterState, NodeInfo
@@ -50,6 +50,8 @@ class ClusterRuntime:
         self.out_links: dict[NodeInfo, BusLink] = {}
         self.in_links: set[BusLink] = set()
         self.iteration = 0
+        # cluster-link-sendbuf-limit (bytes; 0 = Redis's "no limit", which we cap at 64 MB)
+        self.sendbuf_limit = DEFAULT_SENDBUF_LIMIT
         self.listening_port = 0
         self._nursery: trio.Nursery | None = None
         self._cron_wakeup = trio.Event()
@@ -170,7 +172,13 @@ class ClusterRuntime:
         if link.closed:
             return
         self._count_sent(msg)
-        link.send(encode(msg))
+        self._push(link, encode(msg))
+
+    def _push(self, link: BusLink, data: bytes) -> None:
+        if not link.send(data) and link.close_reason == "send buffer limit exceeded":
+            self.state.links_buffer_limit_exceeded += 1
+            self._log(f"Freeing bus link to {getattr(link.node, 'name', '?')}: send buffer limit exceeded",
+                      logging.WARNING)
 
     def _send_to(self, node: NodeInfo, msg: Message) -> None:
         link = self.out_links.get(node)
@@ -186,7 +194,7 @@ class ClusterRuntime:
             if data is None:
                 data = encode(msg)
             self._count_sent(msg)
-            link.send(data)
+            self._push(link, data)
 
     def _free_link(self, node: NodeInfo) -> None:
         link = self.out_links.pop(node, None)
@@ -267,10 +275,12 @@ class ClusterRuntime:
             self._log(f"Bus frame dropped from {link.peer_ip}:{link.peer_port}: {drop.reason}", logging.WARNING)
 
     def _idle_timeout(self) -> float:
-        return max(self.state.options.node_timeout * 2, 5000) / 1000
+        # Only reclaims dead inbound sockets: peers with a longer node timeout than ours may
+        # leave their link to us quiet for a while without being dead.
+        return max(self.state.options.node_timeout * 4, 60_000) / 1000
 
     async def _handle_inbound(self, stream: trio.SocketStream) -> None:
-        link = BusLink(outbound=False, ctime=self.clock())
+        link = BusLink(outbound=False, ctime=self.clock(), sendbuf_limit=self.sendbuf_limit or DEFAULT_SENDBUF_LIMIT)
         link.attach(stream)
         self.in_links.add(link)
         try:
@@ -340,6 +350,7 @@ class ClusterRuntime:
         for node in actions.connect:
             if node in self.out_links or node.name not in self.state.nodes:
                 continue
-            link = BusLink(outbound=True, node=node, ctime=now)
+            link = BusLink(outbound=True, node=node, ctime=now,
+                           sendbuf_limit=self.sendbuf_limit or DEFAULT_SENDBUF_LIMIT)
             self.out_links[node] = link
             self._nursery.start_soon(self._run_outbound, node, link)
