@@ -30,6 +30,8 @@ def _addr(stream: trio.SocketStream, peer: bool) -> tuple[str, int]:
         raw = stream.socket.getpeername() if peer else stream.socket.getsockname()
     except OSError:
         return "", 0
+    if not isinstance(raw, tuple) or len(raw) < 2:  # a Unix socket (tests)
+        return "", 0
     ip, port = raw[0], raw[1]
     if ip.startswith("::ffff:"):
         ip = ip[7:]

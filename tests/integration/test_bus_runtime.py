@@ -309,3 +309,21 @@ async def test_mixed_cluster_with_real_redis(tmpdir_path):
     finally:
         client.close()
         server.stop()
+
+
+async def test_a_link_whose_peer_never_reads_is_closed_at_its_send_buffer_limit():
+    from bus.transport import BusLink
+
+    ours, theirs = trio.socket.socketpair()
+    link = BusLink(outbound=True, sendbuf_limit=1 << 20)
+    link.attach(trio.SocketStream(ours))
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(link.serve, lambda _link, _msg: None)
+        chunk = b"x" * 65536
+        sent = 0
+        while link.send(chunk):
+            sent += 1
+            await trio.sleep(0)  # let the writer fill the kernel buffers
+            assert sent < 10_000
+        assert link.closed and link.close_reason == "send buffer limit exceeded"
+    theirs.close()
