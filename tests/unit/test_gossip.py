@@ -640,3 +640,29 @@ def test_meeting_myself_ends_in_nothing():
     sim.advance(500)
     assert list(a.state.nodes) == [a.name] and a.state.myself.flags == NODE_MYSELF | NODE_MASTER
     assert a.links == {}
+
+
+def test_a_new_replica_is_seen_as_such_by_everyone():
+    from cluster.commands_logic import set_my_master
+
+    sim = Sim(3)
+    a, b, c = sim.nodes
+    sim.meet(a, b)
+    sim.meet(a, c)
+    sim.run_until(sim.converged, limit_ms=5_000)
+    a.state.add_slots(a.state.myself, range(0, 16384))
+    a.state.myself.config_epoch = 1
+    a.broadcast_pong()
+    sim.run_until(lambda: c.state.slot_counts()[0] == 16384 and b.state.slot_counts()[0] == 16384)
+    set_my_master(c.state, c.state.nodes[a.name])
+    c.broadcast_pong()
+    for node in (a, b):
+        seen = node.state.nodes[c.name]
+        assert seen.is_replica and seen.master is node.state.nodes[a.name]
+        assert seen in node.state.nodes[a.name].replicas
+    hdr = gossip.build_header(c.state)
+    assert hdr.slaveof == a.name and hdr.config_epoch == 1 and hdr.myslots == slot_bitmap([(0, 16383)])
+    # The replica's header claims its master's slots: nobody rebinds them to the replica.
+    sim.advance(1000)
+    assert all(node.state.slots[0].name == a.name for node in sim.nodes)
+    assert b.state.size == 1
