@@ -192,16 +192,39 @@ SCORES = st.sampled_from([-math.inf, -2.0, -1.0, -0.0, 0.0, 0.5, 1.0, 1.0, 2.0, 
 def build(pairs, skiplist: bool) -> Z.ZSet:
     z = Z.ZSet(skiplist=skiplist)
     for score, member in pairs:
-        cur = z.scores.get(member)
+        cur = z.score(member)
         if cur is None:
             z.insert(member, score, 10**9 if not skiplist else 0, 10**9)
         elif cur != score:
-            z.update(member, cur, score)
+            z.update(member, score)
     return z
 
 
-def reference(z: Z.ZSet) -> list:
-    return sorted((s, m) for m, s in z.scores.items())
+def model(pairs, skiplist: bool, removals=()) -> dict:
+    """What build() must hold: Redis's zsetAdd rules (an equal score is no update; a
+    listpack keeps -0 as 0)."""
+    scores: dict = {}
+    for score, member in pairs:
+        if not skiplist and score == 0:
+            score = 0.0
+        if member not in scores or scores[member] != score:
+            scores[member] = score
+    for member in removals:
+        scores.pop(member, None)
+    return scores
+
+
+def same(a: list, b: list) -> bool:
+    """Pair lists equal, the sign of zero included."""
+    return len(a) == len(b) and all(
+        sa == sb and ma == mb and math.copysign(1, sa) == math.copysign(1, sb) for (sa, ma), (sb, mb) in zip(a, b))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(a=st.floats(allow_nan=False), b=st.floats(allow_nan=False), m=st.binary(max_size=3), n=st.binary(max_size=3))
+def test_sort_keys_sort_like_score_then_member(a, b, m, n):
+    assert (Z.sort_key(a, m) < Z.sort_key(b, n)) == ((a, m) < (b, n))
+    assert Z.key_score(Z.sort_key(a, m)) == a and (a != 0 or math.copysign(1, Z.key_score(Z.sort_key(a, m))) == 1)
 
 
 @settings(max_examples=300, deadline=None)
@@ -211,10 +234,13 @@ def test_order_rank_and_removal(pairs, skiplist, removals):
     z = build(pairs, skiplist)
     for member in removals:
         z.remove(member)
-    assert list(z.order) == reference(z)
-    for rank, (score, member) in enumerate(z.order):
+    want = sorted((s, m) for m, s in model(pairs, skiplist, removals).items())
+    assert same(z.all_pairs(), want)
+    for rank, (score, member) in enumerate(want):
         assert z.rank(member) == rank
+        assert z.score(member) == score and math.copysign(1, z.score(member)) == math.copysign(1, score)
     assert z.skiplist == skiplist
+    assert (z.negzero is not None) == any(s == 0 and math.copysign(1, s) < 0 for s, _ in want)
 
 
 BOUNDS = st.tuples(SCORES, st.booleans())
@@ -226,9 +252,9 @@ def test_score_bounds(pairs, skiplist, lo, hi):
     z = build(pairs, skiplist)
     (mn, minex), (mx, maxex) = lo, hi
     lo_i, hi_i = z.score_bounds((mn, minex, mx, maxex))
-    got = list(z.order)[lo_i:hi_i]
-    want = [(s, m) for s, m in z.order if (s > mn if minex else s >= mn) and (s < mx if maxex else s <= mx)]
-    assert got == want
+    got = z.pairs(lo_i, hi_i)
+    want = [(s, m) for s, m in z.all_pairs() if (s > mn if minex else s >= mn) and (s < mx if maxex else s <= mx)]
+    assert same(got, want)
 
 
 LEX_ITEMS = st.one_of(st.sampled_from([b"-", b"+"]), st.tuples(st.sampled_from([b"[", b"("]), MEMBERS).map(b"".join))
@@ -241,8 +267,8 @@ def test_lex_bounds_on_equal_scores(members, skiplist, lo, hi, reverse):
     z = build([(0.0, m) for m in members], skiplist)
     rng = Z.parse_lex_range(lo, hi)
     lo_i, hi_i = z.lex_bounds(rng, reverse)
-    got = list(z.order)[lo_i:hi_i]
-    want = [(s, m) for s, m in z.order if Z._gte_min(m, rng) and Z._lte_max(m, rng)]
+    got = z.pairs(lo_i, hi_i)
+    want = [(s, m) for s, m in z.all_pairs() if Z._gte_min(m, rng) and Z._lte_max(m, rng)]
     assert got == want
 
 
@@ -273,14 +299,23 @@ def test_listpack_lex_walk_on_mixed_scores(pairs, lo, hi):
     z = build(pairs, skiplist=False)
     rng = Z.parse_lex_range(lo, hi)
     lo_i, hi_i = z.lex_bounds(rng)
-    assert list(z.order)[lo_i:hi_i] == linear_first_in_lex_range(list(z.order), rng)
+    assert z.pairs(lo_i, hi_i) == linear_first_in_lex_range(z.all_pairs(), rng)
 
 
 def test_listpack_normalises_negative_zero():
     lp = build([(-0.0, b"a")], skiplist=False)
     sk = build([(-0.0, b"a")], skiplist=True)
-    assert math.copysign(1, lp.scores[b"a"]) == 1
-    assert math.copysign(1, sk.scores[b"a"]) == -1
+    assert math.copysign(1, lp.score(b"a")) == 1
+    assert math.copysign(1, sk.score(b"a")) == -1 and sk.negzero == {b"a"}
+    sk.update(b"a", 1.0)
+    assert sk.negzero is None
+    sk.update(b"a", -0.0)
+    sk.insert(b"b", -0.0, 0, 0)
+    assert sk.all_pairs() == [(0.0, b"a"), (0.0, b"b")] and all(math.copysign(1, s) < 0 for s, _ in sk.all_pairs())
+    assert [math.copysign(1, s) for s, _ in sk.copy().all_pairs()] == [-1, -1]
+    assert sk.delete_slice(0, 1) == [(-0.0, b"a")] and sk.negzero == {b"b"}
+    sk.remove(b"b")
+    assert sk.negzero is None and len(sk) == 0
     assert Z._lp_score_text(1e17) == b"100000000000000000"
     assert Z._lp_score_text(2.0**62) == b"4611686018427387904"
     assert Z._lp_score_text(2.0**62 + 1024) == b"4.6116860184273889e+18"
@@ -294,7 +329,7 @@ def test_type_encoding_copy(client):
     z = client.db.peek(b"z")
     assert type_name(z) == b"zset" and object_encoding(z) == b"listpack"
     c = copy_value(z)
-    assert c is not z and list(c.order) == list(z.order) and c.scores == z.scores
+    assert c is not z and c.all_pairs() == z.all_pairs() and c.scores == z.scores
     c.remove(b"a")
     assert b"a" in z.scores
     z.convert()
@@ -307,7 +342,7 @@ def test_type_encoding_copy(client):
 
 def test_rank_and_range_operations_are_logarithmic(client):
     n = 200_000
-    z = Z.ZSet.from_sorted([(float(i), b"m%07d" % i) for i in range(n)], listpack=False)
+    z = Z.ZSet.from_pairs([(float(i), b"m%07d" % i) for i in range(n)], listpack=False)
     client.db.set(b"big", z)
     ops = [
         ("ZRANK", "big", "m0123456"), ("ZREVRANK", "big", "m0000001"), ("ZRANGE", "big", "100000", "100005"),
