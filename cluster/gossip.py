@@ -20,7 +20,6 @@ from typing import Iterable, Mapping
 
 from bus.messages import (
     EMPTY_SLOTS,
-    SLOT_BITMAP_LEN,
     STATE_FAIL,
     STATE_OK,
     Fail,
@@ -47,7 +46,6 @@ from cluster.state import (
     NODE_MASTER,
     NODE_MEET,
     NODE_MIGRATE_TO,
-    NODE_MYSELF,
     NODE_NOADDR,
     NODE_NOFAILOVER,
     NODE_PFAIL,
@@ -56,7 +54,6 @@ from cluster.state import (
     NodeInfo,
     new_node_name,
 )
-from cluster.slots import CLUSTER_SLOTS
 
 HANDSHAKE_MIN_TIMEOUT = 1000  # a handshake is given max(node_timeout, 1 s)
 RANDOM_PING_EVERY = 10  # cron iterations between the "ping one of 5 random nodes" rounds
@@ -726,7 +723,6 @@ def nodes_to_broadcast(state: ClusterState, links: Iterable[NodeInfo]) -> list[N
 
 
 __all__ = [
-    "CLUSTER_SLOTS",
     "CronActions",
     "Effects",
     "LinkFacts",
