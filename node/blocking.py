@@ -1,25 +1,29 @@
-"""Blocking commands (BLPOP, BLMOVE, BZPOPMIN, XREAD BLOCK, ...): the Block value.
+"""Blocking commands (BLPOP, BLMOVE, BZPOPMIN, XREAD BLOCK, ...): Block, and the registry.
 
 A blocking command's handler first tries to serve at once, exactly like its non-blocking
 twin. When there is nothing to serve it returns ``Block(keys, timeout, timeout_reply)``
 instead of a reply, and the node does the rest:
 
-* the client is parked (it stops reading further commands, as in Redis), its later
-  pipelined commands wait behind it;
+* the client is registered as waiting on ``keys`` at once, in the same step that ran the
+  command (so a write that arrives in the same poll round is not missed), and parked: it
+  stops running further commands, as in Redis; its later pipelined commands wait behind it;
 * whenever a write command touches one of ``keys`` in the client's database, the node
   re-runs the same handler with the same argv for the clients blocked on that key, first
   blocked first served, until the handler returns a real reply (or an error); so the
   handler must be safe to re-run: it re-checks and returns ``Block`` again if the key is
-  still not servable;
+  still not servable. :func:`is_rerun` tells a handler that it is being re-run (Redis
+  serves blocked clients only from keys of the right type, so a re-run skips a key of
+  another type where a first run answers WRONGTYPE). A re-run is not a new call: it does
+  not show in MONITOR or count in commandstats again, but its writes are propagated;
 * when ``timeout`` seconds pass (0 = forever) the client gets ``timeout_reply``
   (``NULL_ARRAY`` for BLPOP: ``*-1`` in RESP2, null in RESP3);
 * inside MULTI/EXEC a Block is answered with ``timeout_reply`` at once: Redis never blocks
   in a transaction;
-* a client that disconnects while blocked is simply forgotten.
+* CLIENT UNBLOCK ends the wait with the timeout reply or an UNBLOCKED error;
+* a client that disconnects while blocked is forgotten before anything is served to it.
 
-Timeouts are parsed by the handler with :func:`parse_timeout` (Redis's texts: "timeout is
-not a float or out of range", "timeout is negative"); the deadline is fixed when the
-client first blocks, re-runs do not extend it.
+Timeouts are parsed by each command family (seconds for lists and zsets, milliseconds for
+XREAD BLOCK); the deadline is fixed when the client first blocks, re-runs do not extend it.
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ import math
 
 import trio
 
-from node import errors
 from node.errors import CommandError
-from node.replies import NULL_ARRAY
+from node.replies import NULL_ARRAY, ErrorReply
+
+UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 
 
 class Block:
@@ -45,32 +50,32 @@ class Block:
         return f"Block({self.keys!r}, {self.timeout!r})"
 
 
-def parse_timeout(raw: bytes) -> float:
-    """A blocking timeout in seconds (fractions allowed); 0 means forever."""
-    try:
-        value = float(raw)
-    except ValueError:
-        raise CommandError(errors.TIMEOUT_NOT_FLOAT) from None
-    if math.isnan(value) or math.isinf(value):
-        raise CommandError(errors.TIMEOUT_NOT_FLOAT)
-    if value < 0:
-        raise CommandError(errors.TIMEOUT_NEGATIVE)
-    return value
-
-
 class Waiter:
-    """One parked blocking command: who, what, and (once served) the reply."""
+    """One blocked command: who, what, until when, and (once served) the reply."""
 
-    __slots__ = ("client", "argv", "db_id", "keys", "event", "reply", "served")
+    __slots__ = ("client", "spec", "argv", "db_id", "keys", "deadline", "timeout_reply", "event", "reply", "done")
 
-    def __init__(self, client, argv: list[bytes], keys: list[bytes]):
+    def __init__(self, client, spec, argv: list[bytes], block: Block):
         self.client = client
+        self.spec = spec
         self.argv = argv
         self.db_id = client.db.id
-        self.keys = list(dict.fromkeys(keys))
+        self.keys = list(dict.fromkeys(block.keys))
+        self.deadline = trio.current_time() + block.timeout if block.timeout > 0 else math.inf
+        self.timeout_reply = block.timeout_reply
         self.event = trio.Event()
         self.reply: object = None
-        self.served = False
+        self.done = False
+
+    def finish(self, reply: object) -> None:
+        self.reply = reply
+        self.done = True
+        self.event.set()
+
+
+def is_rerun(client) -> bool:
+    """True while the node re-runs ``client``'s blocked command because a key changed."""
+    return client.server.blocking.rerunning is client
 
 
 class BlockingRegistry:
@@ -86,23 +91,25 @@ class BlockingRegistry:
     def __init__(self, server):
         self.server = server
         self.by_key: dict[tuple[int, bytes], list[Waiter]] = {}
+        self.by_client: dict[int, Waiter] = {}
         self.ready: list[tuple[int, bytes]] = []
+        self.rerunning = None  # the client whose command serve_ready is re-running
         self._serving = False
 
-    def __bool__(self) -> bool:
-        return bool(self.by_key)
+    def __len__(self) -> int:
+        """How many clients are blocked (INFO blocked_clients)."""
+        return len(self.by_client)
 
-    def signal(self, db_id: int, keys: list[bytes]) -> None:
-        by_key = self.by_key
-        for key in keys:
-            if (db_id, key) in by_key:
-                self.ready.append((db_id, key))
-
-    def add(self, waiter: Waiter) -> None:
+    def block(self, client, spec, argv: list[bytes], block: Block) -> Waiter:
+        """Register ``client`` as waiting, now (before any await)."""
+        waiter = Waiter(client, spec, argv, block)
+        self.by_client[client.id] = waiter
         for key in waiter.keys:
             self.by_key.setdefault((waiter.db_id, key), []).append(waiter)
+        return waiter
 
-    def remove(self, waiter: Waiter) -> None:
+    def _forget(self, waiter: Waiter) -> None:
+        self.by_client.pop(waiter.client.id, None)
         for key in waiter.keys:
             waiters = self.by_key.get((waiter.db_id, key))
             if waiters is not None:
@@ -113,49 +120,78 @@ class BlockingRegistry:
                 if not waiters:
                     del self.by_key[(waiter.db_id, key)]
 
+    def signal(self, db_id: int, keys: list[bytes]) -> None:
+        by_key = self.by_key
+        for key in keys:
+            if (db_id, key) in by_key:
+                self.ready.append((db_id, key))
+
+    def unblock(self, client, as_error: bool) -> bool:
+        """CLIENT UNBLOCK: end ``client``'s wait with its timeout reply or an error."""
+        waiter = self.by_client.get(client.id)
+        if waiter is None or waiter.done:
+            return False
+        self._forget(waiter)
+        waiter.finish(ErrorReply(UNBLOCKED) if as_error else waiter.timeout_reply)
+        return True
+
     def serve_ready(self) -> None:
         if self._serving:
             return  # a served command's own writes are picked up by the loop below
-        from node.commands.dispatch import PAUSED, execute
-
         self._serving = True
         try:
             while self.ready:
                 batch, self.ready = self.ready, []
                 for slot in dict.fromkeys(batch):
                     for waiter in list(self.by_key.get(slot, ())):
-                        if waiter.served or waiter.client.closing:
+                        if waiter.done or waiter.client.closing:
                             continue
-                        reply = execute(waiter.client, waiter.argv)
-                        if type(reply) is Block or reply is PAUSED:
+                        reply = self._rerun(waiter)
+                        if type(reply) is Block:
                             continue
-                        waiter.reply = reply
-                        waiter.served = True
-                        self.remove(waiter)
-                        waiter.event.set()
+                        self._forget(waiter)
+                        waiter.finish(reply)
         finally:
             self._serving = False
 
-    async def wait(self, client, argv: list[bytes], block: Block, on_input) -> object:
-        """Park ``client`` until served or timed out; returns the reply to send.
+    def _rerun(self, waiter: Waiter) -> object:
+        client, spec, argv = waiter.client, waiter.spec, waiter.argv
+        server = self.server
+        clock = server.clock
+        dirty = clock.dirty
+        self.rerunning = client
+        try:
+            reply = spec.handler(client, argv)
+        except CommandError as exc:
+            reply = ErrorReply(exc.message)
+            server.count_error(exc.message)
+        finally:
+            self.rerunning = None
+        if clock.dirty != dirty:
+            if server.propagate is not None:
+                server.propagate(client, spec, argv)
+            self.signal(client.db.id, spec.keys_of(argv))
+        return reply
+
+    async def wait(self, waiter: Waiter, on_input) -> object:
+        """Wait until ``waiter`` is served, unblocked or timed out; returns the reply to send.
 
         While waiting, the socket is still read (Redis keeps reading a blocked client):
         ``on_input(data)`` gets what arrives, and end-of-file ends the wait at once so a
         disconnected client is never served (its element would be lost).
         """
-        waiter = Waiter(client, argv, block.keys)
-        self.add(waiter)
-        deadline = trio.current_time() + block.timeout if block.timeout > 0 else math.inf
+        client = waiter.client
         try:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(_watch_socket, client, on_input, nursery.cancel_scope)
-                with trio.move_on_at(deadline):
-                    await waiter.event.wait()
-                nursery.cancel_scope.cancel()
+            if not waiter.done:
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(_watch_socket, client, on_input, nursery.cancel_scope)
+                    with trio.move_on_at(waiter.deadline):
+                        await waiter.event.wait()
+                    nursery.cancel_scope.cancel()
         finally:
-            if not waiter.served:
-                self.remove(waiter)
-        return waiter.reply if waiter.served else block.timeout_reply
+            if not waiter.done:
+                self._forget(waiter)
+        return waiter.reply if waiter.done else waiter.timeout_reply
 
 
 async def _watch_socket(client, on_input, scope: trio.CancelScope) -> None:

@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from node.blocking import Block, BlockingRegistry
+from node.blocking import Block, BlockingRegistry, Waiter
 from node.client import REPLY_OFF, REPLY_ON, REPLY_SKIP, Client
 from node.commands.dispatch import PAUSED, execute
+from node.commands.spec import lookup
 from node.replies import _WRITERS2, _WRITERS3, Status, encode_into
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class Reactor:
         self.by_fd: dict[int, Client] = {}
         # The registry of blocked clients lives with the reactor that parks them.
         server.blocking = BlockingRegistry(server)
+        server.unblock_client = server.blocking.unblock  # CLIENT UNBLOCK
 
     def add(self, client: Client) -> None:
         client.idle = True
@@ -155,9 +157,9 @@ class Reactor:
                     await client.send(b"".join(out))
                     out = []
                 held, client.held_by = client.held_by, None
-                if type(held) is Block:
+                if type(held) is Waiter:
                     # Commands that arrive meanwhile queue up behind the blocked one.
-                    reply = await server.blocking.wait(client, commands[start], held, lambda data: _more_input(client, commands, data))
+                    reply = await server.blocking.wait(held, lambda data: _more_input(client, commands, data))
                     if client.closing:
                         break
                     start += 1
@@ -215,7 +217,9 @@ def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) 
         reply = execute(client, argv)
         kind = type(reply)
         if kind is Block or reply is PAUSED:
-            client.held_by = reply  # the reactor parks the client; the command runs again
+            # The reactor parks the client. A blocked client is registered as waiting right
+            # now, so a write later in this poll round already finds it.
+            client.held_by = reply if reply is PAUSED else client.server.blocking.block(client, lookup(argv), argv, reply)
             return i
         i += 1
         client.commands_processed += 1

@@ -115,6 +115,10 @@ class Server:
         self.clock.misses = value
 
     @property
+    def blocked_clients(self) -> int:
+        return len(self.blocking)
+
+    @property
     def auth_required(self) -> bool:
         return bool(self.config.requirepass)
 

@@ -113,6 +113,8 @@ def client_flags(client) -> str:
         flags.append("P")
     if client.multi is not None:
         flags.append("x")
+    if client.id in client.server.blocking.by_client:
+        flags.append("b")
     if client.watch_dirty:
         flags.append("d")
     if client.close_after_reply:

@@ -42,7 +42,7 @@ from collections import deque
 from itertools import islice
 
 from node import errors
-from node.blocking import Block
+from node.blocking import Block, is_rerun
 from node.commands.keys import parse_ll, register_type
 from node.commands.spec import KeySpec, command
 from node.commands.strings import _INFINITE, ld_round, parse_long_double
@@ -129,22 +129,6 @@ def _pop_range(lst: ListObject, head: bool, count: int) -> list[bytes]:
     n = min(count, len(lst))
     pop = lst.popleft if head else lst.pop
     return [pop() for _ in range(n)]
-
-
-def _is_rerun(client, keys: list[bytes]) -> bool:
-    """Whether this run is the node re-running ``client``'s parked blocking command: the
-    client is then still registered as waiting on its keys (a client blocks on one command
-    at a time, so a first run never finds itself there). Only asked on the rare path of a
-    key holding another type."""
-    by_key = getattr(getattr(client.server, "blocking", None), "by_key", None)
-    if not by_key:
-        return False
-    db_id = client.db.id
-    for key in keys:
-        for waiter in by_key.get((db_id, key), ()):
-            if waiter.client is client:
-                return True
-    return False
 
 
 def parse_list_timeout(raw: bytes) -> float:
@@ -625,7 +609,7 @@ def _first_list(db, keys: list[bytes], client=None) -> tuple[bytes | None, ListO
         if value is None:
             continue
         if type(value) is not ListObject:
-            if client is not None and _is_rerun(client, keys):
+            if client is not None and is_rerun(client):
                 continue
             raise CommandError(errors.WRONGTYPE)
         if value:
@@ -694,7 +678,7 @@ def _blmove(client, argv, head_from: bool, head_to: bool, timeout: float):
     src = argv[1]
     slist = db.get(src)
     if slist is not None and type(slist) is not ListObject:
-        if not _is_rerun(client, [src]):
+        if not is_rerun(client):
             raise CommandError(errors.WRONGTYPE)
         slist = None
     if not slist:

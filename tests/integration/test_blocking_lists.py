@@ -297,10 +297,6 @@ async def test_disconnect_of_one_waiter_serves_the_next(node):
 # -- known node bug ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "node bug outside lists.py: the reactor registers a blocked client in a task of its own, so a "
-    "push run in the same reactor round as the BLPOP (before that task runs) wakes nobody and the "
-    "element stays in the list until the BLPOP times out; Redis registers the waiter synchronously"))
 async def test_push_right_after_blpop_is_not_lost(node):
     async with await connect(node) as blocked, await connect(node) as writer:
         for i in range(10):

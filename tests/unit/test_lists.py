@@ -25,12 +25,7 @@ NOW = 1_700_000_000_000
 
 class FakeRegistry:
     def __init__(self):
-        self.by_key: dict = {}
-
-
-class FakeWaiter:
-    def __init__(self, client):
-        self.client = client
+        self.rerunning = None  # node.blocking.is_rerun reads this
 
 
 class FakeServer:
@@ -506,8 +501,8 @@ def test_first_run_wrongtype_rerun_skips(client):
     assert error_of(client, "BLPOP", "s", "l", "0") == errors.WRONGTYPE
     assert error_of(client, "BLMOVE", "s", "d", "LEFT", "LEFT", "0") == errors.WRONGTYPE
     assert error_of(client, "BLMPOP", "0", 2, "s", "l", "LEFT") == errors.WRONGTYPE
-    # Registered as a waiter (what the node does while the client is parked): a re-run.
-    client.server.blocking.by_key[(0, b"s")] = [FakeWaiter(client)]
+    # What the node does when a key the parked client waits on changes: a re-run.
+    client.server.blocking.rerunning = client
     assert type(run(client, "BLPOP", "s", "l", "0")) is Block
     assert type(run(client, "BLMOVE", "s", "d", "LEFT", "LEFT", "0")) is Block
     assert type(run(client, "BLMPOP", "0", 2, "s", "l", "LEFT")) is Block
@@ -519,7 +514,7 @@ def test_first_run_wrongtype_rerun_skips(client):
 
 
 def test_rerun_blmove_destination_wrongtype_is_an_error(client):
-    client.server.blocking.by_key[(0, b"s")] = [FakeWaiter(client)]
+    client.server.blocking.rerunning = client
     client.db.set(b"d", b"v")
     run(client, "RPUSH", "s", "x")
     assert error_of(client, "BLMOVE", "s", "d", "LEFT", "LEFT", "0") == errors.WRONGTYPE
