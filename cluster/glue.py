@@ -15,6 +15,7 @@ Nothing here runs in standalone mode, so the standalone hot path is untouched.
 from __future__ import annotations
 
 import ipaddress
+from binascii import crc_hqx as _crc16
 import logging
 import os
 import time
@@ -143,7 +144,7 @@ class ClusterNode:
 
         server = self.server
         old = server.dbs[0]
-        db = ClusterDatabase.replacing(old, key_hash_slot)
+        db = ClusterDatabase.replacing(old, fast_slot)
         server.dbs[0] = db
         for client in server.clients.values():
             if client.db is old:
@@ -226,36 +227,63 @@ class ClusterNode:
         return self.db.peek(key) is not None
 
     def route(self, client: "Client", spec: "CommandSpec", argv: list[bytes]) -> str | None:
-        """``server.route``: None to serve here, or the redirect error text."""
+        """``server.route``: None to serve here, or the redirect error text.
+
+        Fast path (the steady state): a command whose keys are a fixed legacy range (GET,
+        SET, ...; not movable), one key, cluster OK, no slot open, the slot is mine: one
+        CRC16 (``binascii.crc_hqx`` inline, the same function as crcmod's XMODEM) and one
+        list index."""
+        if client.asking:
+            asking = True
+            if client.multi is None and not client.in_exec:
+                client.asking = False  # one-shot: this command consumes it (kept across MULTI)
+        else:
+            asking = False
         state = self.state
-        positions = spec.key_positions(argv)
-        asking = client.asking
-        if asking and client.multi is None and not client.in_exec:
-            client.asking = False  # one-shot: this command consumes it (kept across MULTI)
-        if not positions:
-            return None
-        # Fast path: one key, cluster OK, no slot open, the slot is mine.
-        if (
-            len(positions) == 1
-            and state.ok
-            and not state.migrating_to
-            and not state.importing_from
-            and state.slots[key_hash_slot(argv[positions[0]])] is state.myself
-        ):
+        first = spec.first_key
+        if first and not spec.movable:
+            argc = len(argv)
+            if argc <= first:
+                return None
+            last = spec.last_key
+            if last == first:
+                key = argv[first]
+                if state.ok and not state.migrating_to and not state.importing_from:
+                    if 123 in key:  # "{": a hash tag may apply
+                        slot = key_hash_slot(key)
+                    else:
+                        slot = _crc16(key, 0) & 0x3FFF
+                    if state.slots[slot] is state.myself:
+                        return None
+                keys = [key]
+            else:
+                if last < 0:
+                    last += argc
+                keys = argv[first : last + 1 : spec.key_step or 1]
+        else:
+            keys = spec.keys_of(argv)
+        if not keys:
             return None
         redirect = route_command(
             state,
-            [argv[i] for i in positions],
+            keys,
             is_write="write" in spec.flags,
             readonly_client=client.readonly,
             asking=asking or "asking" in spec.flags,
             key_exists=self._exists,
-            is_migrate=spec.name == "migrate",
+            is_migrate=spec.name_bytes == b"migrate",
             is_pubsubshard=spec.name_bytes in PUBSUBSHARD,
         )
         if redirect is None:
             return None
         return redirect_error(redirect, state.options.preferred_endpoint_type)
+
+
+def fast_slot(key: bytes) -> int:
+    """key_hash_slot with ``binascii.crc_hqx`` for keys without ``{`` (the common case)."""
+    if 123 in key:
+        return key_hash_slot(key)
+    return _crc16(key, 0) & 0x3FFF
 
 
 def build(server: "Server", log: logging.Logger) -> ClusterNode:

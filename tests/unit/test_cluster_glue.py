@@ -195,3 +195,34 @@ def test_literal_ip(text, expected):
 def test_bind_host():
     assert glue.bind_host(Config.from_argv(["--bind", "127.0.0.1 ::1"])) == "127.0.0.1"
     assert glue.bind_host(Config.from_argv(["--bind", "* -::*"])) == "0.0.0.0"
+
+
+SAMPLES = [
+    [b"get", b"foo"], [b"set", b"hello", b"v"], [b"mget", b"a", b"b", b"c"], [b"mget", b"{x}a", b"{x}b"],
+    [b"mset", b"{y}1", b"v", b"{y}2", b"v"], [b"mset", b"a", b"1", b"hello", b"2"], [b"del", b"hello", b"foo"],
+    [b"rpoplpush", b"hello", b"hello"], [b"lmove", b"a", b"{a}b", b"left", b"right"], [b"hset", b"{foo}h", b"f", b"v"],
+    [b"zunionstore", b"dst", b"2", b"a", b"b"], [b"zunionstore", b"{z}d", b"1", b"{z}s"], [b"exists", b"foo", b"foo"],
+    [b"bitop", b"and", b"{b}d", b"{b}1", b"{b}2"], [b"blpop", b"hello", b"a", b"0"], [b"watch", b"x", b"y"],
+]
+
+
+@pytest.mark.parametrize("argv", SAMPLES, ids=lambda a: b" ".join(a).decode())
+def test_fast_path_agrees_with_the_general_route(argv):
+    node = make_node()
+    spec_ = REGISTRY[argv[0]]
+    keys = spec_.keys_of(argv)
+    expected = glue.route_command(node.state, keys, is_write="write" in spec_.flags,
+                                  key_exists=node._exists)
+    expected_text = None if expected is None else glue.redirect_error(expected)
+    assert node.route(client(), spec_, argv) == expected_text
+
+
+def test_fast_slot_is_key_hash_slot():
+    import random
+
+    rng = random.Random(7)
+    for _ in range(20000):
+        key = bytes(rng.choice(b"ab{}c") for _ in range(rng.randrange(0, 8)))
+        assert glue.fast_slot(key) == key_hash_slot(key)
+    for key in (b"", b"foo", b"{user1000}.following", b"foo{}{bar}", b"a}b{c", b"{}"):
+        assert glue.fast_slot(key) == key_hash_slot(key)
