@@ -9,34 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import node.commands  # noqa: F401  (registers every command)
+from tests.support.handlers import FakeClient, FakeServer, error_of, run, watcher_of as watch
 from node import errors
 from node.commands import containers
 from node.commands import hashes as H
 from node.commands.keys import copy_value, object_encoding, type_name
 from node.commands.spec import REGISTRY
-from node.config import Config
 from node.errors import CommandError
-from node.keyspace.db import Clock, Database
 from node.replies import OK, encode
 
 NOW = 1_700_000_000_000
-
-
-class FakeServer:
-    def __init__(self):
-        self.clock = Clock(NOW)
-        self.dbs = [Database(i, self.clock) for i in range(16)]
-        self.route = None
-        self.config = Config()
-
-
-class FakeClient:
-    def __init__(self, server: FakeServer, proto: int = 2):
-        self.server = server
-        self.db = server.dbs[0]
-        self.proto = proto
-        self.watch_dirty = False
-        self.watching: list = []
 
 
 @pytest.fixture
@@ -47,26 +29,6 @@ def server():
 @pytest.fixture
 def client(server):
     return FakeClient(server)
-
-
-def run(client, *args):
-    argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-    spec = REGISTRY[argv[0].lower()]
-    arity = spec.arity
-    assert (arity > 0 and len(argv) == arity) or (arity < 0 and len(argv) >= -arity), "arity"
-    return spec.handler(client, argv)
-
-
-def error_of(client, *args) -> str:
-    with pytest.raises(CommandError) as info:
-        run(client, *args)
-    return info.value.message
-
-
-def watch(client, key: bytes) -> FakeClient:
-    watcher = FakeClient(client.server)
-    client.db.watchers.setdefault(key, []).append(watcher)
-    return watcher
 
 
 # -- declarations ---------------------------------------------------------------------------------
