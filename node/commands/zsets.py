@@ -62,7 +62,7 @@ from bisect import bisect_left, insort
 from sortedcontainers import SortedList
 
 from node import errors
-from node.blocking import Block
+from node.blocking import Block, is_rerun
 from node.commands import containers
 from node.commands.hashes import scan_options
 from node.commands.keys import compile_glob, parse_ll, parse_scan_cursor, register_type, type_name
@@ -1100,20 +1100,6 @@ def zpopmax(client, argv):
     return _zpop(client, argv, True)
 
 
-def _is_rerun(client, keys) -> bool:
-    """Whether the node is re-running ``client``'s parked command (it is then still
-    registered as waiting on its keys; a first run never is)."""
-    by_key = getattr(getattr(client.server, "blocking", None), "by_key", None)
-    if not by_key:
-        return False
-    db_id = client.db.id
-    for key in keys:
-        for waiter in by_key.get((db_id, key), ()):
-            if waiter.client is client:
-                return True
-    return False
-
-
 def _servable(client, db, keys):
     """blockingGenericZpopCommand's scan: the first key holding a zset, or (None, None).
     WRONGTYPE at the first key of another type, except when the node re-runs a parked
@@ -1123,7 +1109,7 @@ def _servable(client, db, keys):
         if value is None:
             continue
         if type(value) is not ZSet:
-            if _is_rerun(client, keys):
+            if is_rerun(client):
                 continue
             raise CommandError(errors.WRONGTYPE)
         if value.scores:

@@ -28,12 +28,17 @@ from node.replies import NULL_ARRAY, encode
 NOW = 1_700_000_000_000
 
 
+class FakeBlocking:
+    rerunning = None  # the client whose blocked command the node is re-running
+
+
 class FakeServer:
     def __init__(self):
         self.clock = Clock(NOW)
         self.dbs = [Database(i, self.clock) for i in range(16)]
         self.route = None
         self.config = Config()
+        self.blocking = FakeBlocking()
 
 
 class FakeClient:
@@ -459,6 +464,11 @@ def test_blocking_handlers_return_block(client):
     assert run(client, "BZPOPMAX", "a", "b", "0") == [b"b", b"y", 2.0]
     run(client, "SET", "a", "s")
     assert error_of(client, "BZPOPMIN", "a", "b", "0") == errors.WRONGTYPE
+    client.server.blocking.rerunning = client  # a re-run skips the string and keeps waiting
+    assert isinstance(run(client, "BZPOPMIN", "a", "c", "0"), Block)
+    assert isinstance(run(client, "BZMPOP", "0", "2", "a", "c", "MIN"), Block)
+    assert run(client, "BZPOPMIN", "a", "b", "0") == [b"b", b"x", 1.0]
+    client.server.blocking.rerunning = None
     assert error_of(client, "BZMPOP", "x", "0", "a", "MIN") == errors.NUMKEYS_NOT_POSITIVE
     assert error_of(client, "BZMPOP", "x", "1", "a", "MIN") == errors.TIMEOUT_NOT_FLOAT
 
