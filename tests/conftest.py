@@ -4,6 +4,7 @@ Processes (session scope):   ours_server, real_server  -> ServerProcess (.port, 
 Clients (per test, FLUSHALL): ours, real               -> redis.Redis(protocol=2, bytes)
                               target                   -> parametrized over ours and real
 Differential:                 differ                   -> tests.support.differ.Differ
+                              setting(name, value)     -> CONFIG SET on both, restored after
 In-process (pytest-trio):     node                     -> node.server.Server (port: node.ports[0])
 """
 
@@ -92,6 +93,22 @@ def differ(ours_server, real_server):
         yield d
     finally:
         d.close()
+
+
+@pytest.fixture
+def setting(differ):
+    """``setting(name, value)``: CONFIG SET on both servers, restored after the test."""
+    restore: list[tuple] = []
+
+    def set_(name: str, value) -> None:
+        for which in ("ours", "real"):
+            client = differ.client(which)
+            restore.append((client, name, client.config_get(name)[name]))
+            client.config_set(name, value)
+
+    yield set_
+    for client, name, value in reversed(restore):
+        client.config_set(name, value)
 
 
 @pytest.fixture

@@ -36,22 +36,6 @@ def contents(differ, key: str):
     return differ.check("LRANGE", key, 0, -1)
 
 
-@pytest.fixture
-def setting(differ):
-    """``setting(name, value)``: CONFIG SET on both servers, restored after the test."""
-    restore: list[tuple] = []
-
-    def set_(name: str, value) -> None:
-        for which in ("ours", "real"):
-            client = differ.client(which)
-            restore.append((client, name, client.config_get(name)[name]))
-            client.config_set(name, value)
-
-    yield set_
-    for client, name, value in reversed(restore):
-        client.config_set(name, value)
-
-
 def conn(differ, which: str) -> redis.Redis:
     port = differ.ours_port if which == "ours" else differ.real_port
     return redis.Redis(port=port, protocol=2, single_connection_client=True, driver_info=None)
