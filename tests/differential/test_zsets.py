@@ -28,22 +28,6 @@ ZSET_COMMANDS = (
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 
-@pytest.fixture
-def setting(differ):
-    """``setting(name, value)``: CONFIG SET on both servers, restored after the test."""
-    restore: list[tuple] = []
-
-    def set_(name: str, value) -> None:
-        for which in ("ours", "real"):
-            client = differ.client(which)
-            restore.append((client, name, client.config_get(name)[name]))
-            client.config_set(name, value)
-
-    yield set_
-    for client, name, value in reversed(restore):
-        client.config_set(name, value)
-
-
 def encoding(differ, key: str) -> bytes:
     return differ.check("OBJECT", "ENCODING", key)
 
