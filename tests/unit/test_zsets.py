@@ -14,46 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import node.commands  # noqa: F401  (registers every command)
 from node import errors
 from node.blocking import Block
 from node.commands import zsets as Z
 from node.commands.keys import copy_value, object_encoding, type_name
-from node.commands.spec import REGISTRY
-from node.config import Config
 from node.errors import CommandError
-from node.keyspace.db import Clock, Database
 from node.replies import NULL_ARRAY, encode
-
-NOW = 1_700_000_000_000
-
-
-class FakeBlocking:
-    rerunning = None  # the client whose blocked command the node is re-running
-
-
-class FakeServer:
-    def __init__(self):
-        self.clock = Clock(NOW)
-        self.dbs = [Database(i, self.clock) for i in range(16)]
-        self.route = None
-        self.config = Config()
-        self.blocking = FakeBlocking()
-
-
-class FakeClient:
-    def __init__(self, server: FakeServer, proto: int = 2):
-        self.server = server
-        self.db = server.dbs[0]
-        self.proto = proto
-        self.watching: list = []
-        self.watch_dirty = False
-        self.multi = None
-        self.in_exec = False
-
-    def watch(self, key: bytes) -> None:
-        self.watching.append((self.db, key, False))
-        self.db.watchers.setdefault(key, []).append(self)
+from tests.support.handlers import FakeClient, FakeServer, error_of, run, watcher_of
 
 
 @pytest.fixture
@@ -69,19 +36,6 @@ def client(server):
 @pytest.fixture
 def client3(server):
     return FakeClient(server, proto=3)
-
-
-def run(client, *args):
-    argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-    spec = REGISTRY[argv[0].lower()]
-    assert (spec.arity > 0 and len(argv) == spec.arity) or (spec.arity < 0 and len(argv) >= -spec.arity)
-    return spec.handler(client, argv)
-
-
-def error_of(client, *args) -> str:
-    with pytest.raises(CommandError) as info:
-        run(client, *args)
-    return info.value.message
 
 
 # -- the C library's strtod, for reference -------------------------------------------------------------
@@ -370,8 +324,7 @@ def test_rank_and_range_operations_are_logarithmic(client):
 
 
 def test_zadd_creates_and_signals(client, server):
-    other = FakeClient(server)
-    other.watch(b"z")
+    other = watcher_of(client, b"z")
     dirty = server.clock.dirty
     assert run(client, "ZADD", "z", "1", "a") == 1
     assert other.watch_dirty and server.clock.dirty > dirty
