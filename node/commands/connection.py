@@ -49,7 +49,8 @@ def parse_db_index(raw: bytes, error: str) -> int:
 
 
 @command("auth", -2, "noscript loading stale fast no_auth allow_busy", group="connection", acl="connection",
-         summary="Authenticate to the server")
+         summary="Authenticate to the server",
+         complexity="O(N) where N is the number of passwords defined for the user")
 def auth(client, argv):
     if len(argv) > 3:
         raise CommandError(errors.SYNTAX)

@@ -513,6 +513,7 @@ def copy(client, argv):
             return 0
         dst_db.delete(newkey)
     dst_db.set(newkey, copy_value(value))
+    wake_blocked(client, dst_db, [newkey])
     if expire is not None:
         dst_db.set_expire(newkey, expire)
     return 1
@@ -541,6 +542,7 @@ def move(client, argv):
     src.delete(key)
     if stamp is not None:
         dst.access[key] = stamp  # the same object moved: it keeps its LRU/LFU data
+    wake_blocked(client, dst, [key])
     return 1
 
 
@@ -556,7 +558,19 @@ def swapdb(client, argv):
     if not (0 <= first < len(dbs) and 0 <= second < len(dbs)):
         raise CommandError(errors.DB_INDEX)
     dbs[first].swap_with(dbs[second])
+    blocking = client.server.blocking
+    for db in (dbs[first], dbs[second]):
+        wake_blocked(client, db, [key for db_id, key in blocking.by_key if db_id == db.id])
     return OK
+
+
+def wake_blocked(client, db, keys: list[bytes]) -> None:
+    """Let clients blocked on ``keys`` in ``db`` retry (dispatch serves them after this
+    command). Dispatch already does this for the keys of a write in the client's own
+    database; this is for writes that land in another one (Redis's signalKeyAsReady)."""
+    blocking = client.server.blocking
+    if blocking.by_key:
+        blocking.signal(db.id, keys)
 
 
 # -- FLUSHDB, FLUSHALL -----------------------------------------------------------------------

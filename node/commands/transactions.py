@@ -29,7 +29,8 @@ def multi(client, argv):
 
 
 @command("discard", 1, "noscript loading stale fast allow_busy", group="transactions",
-         summary="Discard all commands issued after MULTI", since="2.0.0")
+         summary="Discard all commands issued after MULTI", since="2.0.0",
+         complexity="O(N), when N is the number of queued commands")
 def discard(client, argv):
     if client.multi is None:
         raise CommandError(errors.DISCARD_WITHOUT_MULTI)
@@ -40,7 +41,8 @@ def discard(client, argv):
 
 
 @command("exec", 1, "noscript loading stale skip_slowlog", group="transactions",
-         summary="Execute all commands issued after MULTI", since="1.2.0")
+         summary="Execute all commands issued after MULTI", since="1.2.0",
+         complexity="Depends on commands in the transaction")
 def exec_(client, argv):
     queued = client.multi
     if queued is None:

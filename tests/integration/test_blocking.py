@@ -51,3 +51,21 @@ async def test_a_served_blocked_command_counts_as_one_call(node):
         stats = (await pusher.call(b"INFO", b"commandstats")).decode()
     blpop = next(line for line in stats.splitlines() if line.startswith("cmdstat_blpop:"))
     assert blpop.startswith("cmdstat_blpop:calls=1,")
+
+
+async def test_writes_into_another_database_wake_blocked_clients(node):
+    """MOVE, COPY ... DB and SWAPDB put keys into a blocked client's database: it is served."""
+    async with await RespClient.connect(node.ports[0]) as waiter, await RespClient.connect(node.ports[0]) as other:
+        wid = await waiter.call(b"CLIENT", b"ID")
+        await other.call(b"SELECT", b"1")
+        for make_ready in (
+            [(b"RPUSH", b"q", b"moved"), (b"MOVE", b"q", b"0")],
+            [(b"RPUSH", b"q", b"copied"), (b"COPY", b"q", b"q", b"DB", b"0"), (b"DEL", b"q")],
+            [(b"RPUSH", b"q", b"swapped"), (b"SWAPDB", b"0", b"1")],
+        ):
+            await waiter.send_raw(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n")
+            await blocked(node, wid)
+            for command in make_ready:
+                await other.call(*command)
+            reply = await waiter.read_reply()
+            assert reply[0] == b"q" and reply[1] in (b"moved", b"copied", b"swapped")

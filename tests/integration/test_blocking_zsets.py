@@ -232,8 +232,6 @@ async def test_other_database_does_not_wake(node):
         assert await blocked.read_reply() == [b"z", b"b", b"2"]
 
 
-@pytest.mark.xfail(strict=True, reason="dispatch signals blocked clients only in the writer's own database: "
-                   "MOVE (like SWAPDB) into the blocked client's database does not wake it; Redis's dbAdd does")
 async def test_move_into_the_database_wakes(node):
     async with await connect(node) as blocked, await connect(node) as writer:
         await blocked.send(b"BZPOPMIN", b"z", b"0")
