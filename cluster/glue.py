@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 import trio
 
 from cluster.nodes_conf import NodesConfError, load_nodes_conf, save_nodes_conf
-from cluster.routing import redirect_error
+from cluster.routing import redirect_error, route_transaction
 from cluster.routing import route as route_command
 from cluster.slots import key_hash_slot
 from cluster.state import ClusterOptions, ClusterState
+from node.errors import CommandError
 
 if TYPE_CHECKING:
     from node.client import Client
@@ -161,6 +162,49 @@ class ClusterNode:
                 self.refresh_options()
 
         server.config.on_change = on_change
+        self._wrap_exec()
+
+    def _wrap_exec(self) -> None:
+        """EXEC in cluster mode, as Redis's processCommand does for it: the keys of every
+        queued command are routed together (``route_transaction``: one slot for all, else
+        CROSSSLOT/MOVED/... and the transaction is discarded), then EXEC runs; ASKING, kept
+        through MULTI, is cleared after it. Dispatch calls ``route`` only for keyed
+        commands, so this wraps EXEC's handler (the only keyless command routed)."""
+        from node.commands.spec import REGISTRY
+        from node.commands.transactions import unwatch_all
+
+        spec = REGISTRY[b"exec"]
+        inner = spec.handler
+        if getattr(inner, "cluster_wrapped", False):
+            return
+        state = self.state
+        exists = self._exists
+
+        def exec_cluster(client, argv):
+            queued = client.multi
+            asking = client.asking
+            try:
+                if queued and not client.multi_error and getattr(client.server, "cluster", None) is not None:
+                    redirect = route_transaction(
+                        state,
+                        [queued_spec.keys_of(queued_argv) for queued_spec, queued_argv in queued],
+                        is_write=any("write" in queued_spec.flags for queued_spec, _ in queued),
+                        readonly_client=client.readonly,
+                        asking=asking,
+                        key_exists=exists,
+                    )
+                    if redirect is not None:
+                        client.multi = None
+                        client.multi_error = False
+                        unwatch_all(client)
+                        raise CommandError(redirect_error(redirect, state.options.preferred_endpoint_type))
+                return inner(client, argv)
+            finally:
+                if client.multi is None:
+                    client.asking = False
+
+        exec_cluster.cluster_wrapped = True  # type: ignore[attr-defined]
+        spec.handler = exec_cluster
 
     def refresh_options(self) -> None:
         fresh = options_from_config(self.server.config)

@@ -301,3 +301,23 @@ def test_cluster_commands_match_real_redis(single):
         assert not diffs, "\n".join(f"{args}: ours={o!r} real={r!r}" for args, o, r in diffs)
     finally:
         real.stop()
+
+
+def test_exec_routes_all_queued_keys_together(single):
+    c = redis.Redis(port=single.port, protocol=2, decode_responses=True)
+    pipe = c.pipeline(transaction=True)
+    pipe.set("a", "1")
+    pipe.set("hello", "2")  # another slot, same node
+    with pytest.raises(redis.ResponseError, match="Keys in request don't hash to the same slot"):
+        pipe.execute()
+    assert c.exists("a") == c.exists("hello") == 0  # discarded
+    pipe = c.pipeline(transaction=True)
+    pipe.set("{t}a", "1")
+    pipe.get("{t}a")
+    pipe.execute_command("CLUSTER", "KEYSLOT", "x")
+    assert pipe.execute() == [True, "1", 16287]
+    # ASKING before MULTI lasts through EXEC, then is cleared (no open slot here: plain OK)
+    c.execute_command("ASKING")
+    pipe = c.pipeline(transaction=True)
+    pipe.get("{t}a")
+    assert pipe.execute() == ["1"]
