@@ -46,11 +46,14 @@ def cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def three_nodes():
+def three_nodes(tmp_path_factory):
+    """Three cluster-mode nodes, each with its own ``dir`` (kept across a restart)."""
     nodes = []
     try:
-        for _ in range(3):
-            nodes.append(start_trireme(*CLUSTER_ARGS))
+        for i in range(3):
+            node_dir = tmp_path_factory.mktemp(f"node{i}")
+            nodes.append(start_trireme(*CLUSTER_ARGS, "--dir", str(node_dir)))
+            nodes[-1].node_dir = node_dir
         yield nodes
     finally:
         for node in nodes:
@@ -135,6 +138,33 @@ def test_redirect_error_texts(formed):
         raw.execute_command("GET", "foo")
     assert str(exc.value) == f"MOVED 12182 127.0.0.1:{foo_port}" or str(exc.value).startswith("12182 ")
     assert raw.execute_command("CLUSTER", "KEYSLOT", "foo") == 12182
+
+
+@needs_cli
+def test_restarted_member_rejoins_with_its_id(formed):
+    """Stop one member of the formed cluster and start it again from its nodes.conf: same id,
+    same slots, links back, cluster_state:ok everywhere, and redis-cli --cluster check is OK."""
+    victim = formed[2]
+    myid = conn(victim.port).execute_command("CLUSTER", "MYID")
+    port, node_dir = victim.port, victim.node_dir
+    victim.stop()
+    restarted = start_trireme(*CLUSTER_ARGS, "--dir", str(node_dir), port=port)
+    restarted.node_dir = node_dir
+    formed[2] = restarted  # the fixture stops it
+    assert conn(port).execute_command("CLUSTER", "MYID") == myid
+    assert "cluster_known_nodes:3" in conn(port).execute_command("CLUSTER", "INFO")
+
+    def all_connected() -> bool:
+        for node in formed:
+            lines = conn(node.port).execute_command("CLUSTER", "NODES").strip("\n").split("\n")
+            if len(lines) != 3 or any(line.split()[7] != "connected" for line in lines):
+                return False
+        return all(cluster_ok(node.port) for node in formed)
+
+    wait_for("the restarted node to rejoin", all_connected)
+    result = cli("--cluster", "check", f"127.0.0.1:{formed[0].port}")
+    assert "[OK] All nodes agree about slots configuration." in result.stdout, result.stdout
+    assert "[OK] All 16384 slots covered." in result.stdout
 
 
 # -- one node owning every slot: no bus needed ----------------------------------------------------
