@@ -155,3 +155,18 @@ LPOS_RANK_ZERO = (
 LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative"
 LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative"
 LIST_COUNT_POSITIVE = "ERR count should be greater than 0"
+
+# -- geo (geo.py) ------------------------------------------------------------------------------
+GEO_INVALID_PAIR = "ERR invalid longitude,latitude pair {:f},{:f}"
+GEO_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"
+GEO_NEED_RADIUS = "ERR need numeric radius"
+GEO_NEED_WIDTH = "ERR need numeric width"
+GEO_NEED_HEIGHT = "ERR need numeric height"
+GEO_RADIUS_NEGATIVE = "ERR radius cannot be negative"
+GEO_BOX_NEGATIVE = "ERR height or width cannot be negative"
+GEO_MEMBER_DECODE = "ERR could not decode requested zset member"
+GEO_COUNT_POSITIVE = "ERR COUNT must be > 0"
+GEO_STORE_WITH = "ERR {} is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+GEO_FROM_ONE = "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {}"
+GEO_BY_ONE = "ERR exactly one of BYRADIUS and BYBOX can be specified for {}"
+GEO_ANY_COUNT = "ERR the ANY argument requires COUNT argument"
