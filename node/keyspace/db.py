@@ -570,19 +570,26 @@ def _set_watched_expired_flag(client, db: Database, key: bytes, flag: bool) -> N
 class ClusterDatabase(Database):
     """Database 0 of a cluster node: the same dict, plus a per-slot key index.
 
-    ``slot_keys[slot]`` is the set of keys stored in that slot (None while empty), kept
-    up to date where keys are created (:meth:`set`) and removed (:meth:`_remove`, which
-    delete/pop/expiry all go through) and on FLUSHDB/SWAPDB. So CLUSTER COUNTKEYSINSLOT
-    is O(1) and GETKEYSINSLOT O(count). The slot function is passed in (``node`` does not
-    import ``cluster``). Standalone nodes use :class:`Database` and pay nothing for this.
+    ``slot_counts[slot]`` is the exact number of keys stored in that slot and
+    ``slot_keys[slot]`` an append-only list of the keys created there (None while the slot
+    is empty). Keys are counted and appended where they are created (:meth:`set`) and
+    counted down where they are removed (:meth:`_remove`, which delete/pop/expiry all go
+    through); a removed key stays in its list as a stale entry, skipped (and de-duplicated,
+    a key can be deleted and created again) when GETKEYSINSLOT walks the list. A list is
+    compacted to its live keys when stale entries outnumber live ones (amortised O(1) per
+    key) and dropped when its slot becomes empty. So COUNTKEYSINSLOT is O(1), GETKEYSINSLOT
+    O(count) amortised, and the index costs about one list pointer per key (a set per slot
+    would cost five times that). The slot function is passed in (``node`` does not import
+    ``cluster``). Standalone nodes use :class:`Database` and pay nothing for this.
     """
 
-    __slots__ = ("slot_of", "slot_keys")
+    __slots__ = ("slot_of", "slot_keys", "slot_counts")
 
     def __init__(self, db_id: int, clock: Clock, slot_of: Callable[[bytes], int]):
         super().__init__(db_id, clock)
         self.slot_of = slot_of
-        self.slot_keys: list[set[bytes] | None] = [None] * 16384
+        self.slot_keys: list[list[bytes] | None] = [None] * 16384
+        self.slot_counts = [0] * 16384
 
     @classmethod
     def replacing(cls, old: Database, slot_of: Callable[[bytes], int]) -> "ClusterDatabase":
@@ -596,47 +603,85 @@ class ClusterDatabase(Database):
         return db
 
     def rebuild_index(self) -> None:
-        slot_keys: list[set[bytes] | None] = [None] * 16384
+        slot_keys: list[list[bytes] | None] = [None] * 16384
+        counts = [0] * 16384
         slot_of = self.slot_of
         for key in self.data:
             slot = slot_of(key)
             keys = slot_keys[slot]
             if keys is None:
-                keys = slot_keys[slot] = set()
-            keys.add(key)
+                slot_keys[slot] = [key]
+            else:
+                keys.append(key)
+            counts[slot] += 1
         self.slot_keys = slot_keys
+        self.slot_counts = counts
 
     def count_keys_in_slot(self, slot: int) -> int:
-        keys = self.slot_keys[slot]
-        return len(keys) if keys is not None else 0
+        return self.slot_counts[slot]
 
     def keys_in_slot(self, slot: int, count: int) -> list[bytes]:
+        """Up to ``count`` keys of ``slot``, newest first (as Redis 7.0's per-slot lists).
+
+        Stale entries at the end of the list are popped first, so a migration loop
+        (GETKEYSINSLOT, MIGRATE deletes them, repeat) stays linear; a list holding more
+        stale entries than live ones is compacted (amortised O(1) per removed key)."""
         keys = self.slot_keys[slot]
         if not keys or count <= 0:
             return []
-        return list(itertools.islice(keys, count))
+        data = self.data
+        while keys and keys[-1] not in data:
+            keys.pop()
+        live = self.slot_counts[slot]
+        if len(keys) > 2 * live + 8:
+            keys = self._compact(slot)
+        if len(keys) == live:  # every live key is listed once: no stale entries, no repeats
+            return keys[: -count - 1 : -1]
+        out: list[bytes] = []
+        seen: set[bytes] = set()
+        for key in reversed(keys):
+            if key in data and key not in seen:
+                seen.add(key)
+                out.append(key)
+                if len(out) >= count:
+                    break
+        return out
+
+    def _compact(self, slot: int) -> list[bytes]:
+        data = self.data
+        live = list(dict.fromkeys(key for key in self.slot_keys[slot] or () if key in data))  # type: ignore[union-attr]
+        self.slot_keys[slot] = live or None
+        return live
 
     def set(self, key: bytes, value: object, *, keep_ttl: bool = False) -> None:
         if key not in self.data:
             slot = self.slot_of(key)
             keys = self.slot_keys[slot]
+            count = self.slot_counts[slot] + 1
+            self.slot_counts[slot] = count
             if keys is None:
-                keys = self.slot_keys[slot] = set()
-            keys.add(key)
+                self.slot_keys[slot] = [key]
+            else:
+                keys.append(key)
+                if len(keys) > 2 * count + 8:
+                    Database.set(self, key, value, keep_ttl=keep_ttl)
+                    self._compact(slot)
+                    return
         Database.set(self, key, value, keep_ttl=keep_ttl)
 
     def _remove(self, key: bytes) -> None:
         Database._remove(self, key)
         slot = self.slot_of(key)
-        keys = self.slot_keys[slot]
-        if keys is not None:
-            keys.discard(key)
-            if not keys:
-                self.slot_keys[slot] = None
+        count = self.slot_counts[slot] - 1
+        self.slot_counts[slot] = count
+        if count <= 0:
+            self.slot_counts[slot] = 0
+            self.slot_keys[slot] = None
 
     def clear(self) -> int:
         count = Database.clear(self)
         self.slot_keys = [None] * 16384
+        self.slot_counts = [0] * 16384
         return count
 
     def swap_contents(self, other: Database) -> None:

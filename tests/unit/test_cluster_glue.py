@@ -226,3 +226,35 @@ def test_fast_slot_is_key_hash_slot():
         assert glue.fast_slot(key) == key_hash_slot(key)
     for key in (b"", b"foo", b"{user1000}.following", b"foo{}{bar}", b"a}b{c", b"{}"):
         assert glue.fast_slot(key) == key_hash_slot(key)
+
+
+def test_index_random_model_and_linear_migration_loop():
+    import random
+
+    rng = random.Random(5)
+    db = ClusterDatabase(0, Clock(1000), glue.fast_slot)
+    keys = [b"{%d}k%d" % (rng.randrange(3), i) for i in range(50)]
+    for _ in range(20000):
+        key = rng.choice(keys)
+        roll = rng.random()
+        if roll < 0.5:
+            db.set(key, b"v")
+        elif roll < 0.9:
+            db.delete(key)
+        else:
+            slot = key_hash_slot(key)
+            live = {k for k in db.data if key_hash_slot(k) == slot}
+            count = rng.randrange(0, 60)
+            got = db.keys_in_slot(slot, count)
+            assert len(got) == min(count, len(live)) == len(set(got)) and set(got) <= live
+            assert db.count_keys_in_slot(slot) == len(live)
+    # GETKEYSINSLOT 10 / delete them / repeat empties a slot (stale entries popped from the end)
+    for i in range(5000):
+        db.set(b"{m}%d" % i, b"v")
+    slot = key_hash_slot(b"m")
+    rounds = 0
+    while keys_ := db.keys_in_slot(slot, 10):
+        for key in keys_:
+            db.delete(key)
+        rounds += 1
+    assert rounds == 500 and db.count_keys_in_slot(slot) == 0 and db.slot_keys[slot] is None
