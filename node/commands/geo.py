@@ -138,9 +138,15 @@ def decode(bits: int, step: int = GEO_STEP_MAX) -> tuple[float, float]:
 
 
 def _c_uint64(score: float) -> int:
-    """C's (uint64_t) conversion of a score (the geo scores are non-negative integers)."""
-    if not math.isfinite(score):
-        return 0
+    """C's (uint64_t) conversion of a score as x86-64 code does it (cvttsd2si, with the
+    2^63 offset path): exact for the geo scores, Redis's answers for odd ZADDed ones."""
+    indefinite = 1 << 63
+    if score >= 2.0**63:  # false for NaN
+        rest = score - 2.0**63
+        value = int(rest) if rest < 2.0**63 else indefinite
+        return (value ^ indefinite) & _U64
+    if not score >= -(2.0**63):  # NaN, -inf and below the long long range
+        return indefinite
     return int(score) & _U64
 
 

@@ -243,3 +243,30 @@ def test_command_getkeys(differ):
         ("GEORADIUS", "g", 1, 2, 3, "km"),
     ):
         differ.check("COMMAND", "GETKEYS", *args)
+
+
+def test_scores_that_are_not_geohashes(differ):
+    """ZADD'ed scores outside the 52-bit range decode as Redis's (uint64_t) cast makes them."""
+    values = ["-1", "-1.5", "0.5", "1e300", "-1e300", "inf", "-inf", "4503599627370496",
+              "4503599627370495.5", "9007199254740992", "1.8446744073709552e19", "9.3e18", "-9.3e18",
+              "12345678901234567", "2e19", "-0", "3.5", "4611686018427387904"]
+    for i, value in enumerate(values):
+        differ.check("ZADD", "z", value, f"x{i}", resp3=False)
+    for i in range(len(values)):
+        differ.check("GEOPOS", "z", f"x{i}")
+        differ.check("GEOHASH", "z", f"x{i}")
+        differ.check("GEODIST", "z", f"x{i}", "x0", "km")
+        differ.check("GEOSEARCH", "z", "FROMMEMBER", f"x{i}", "BYRADIUS", 30000, "km", "WITHHASH", "WITHCOORD",
+                     "WITHDIST")
+
+
+def test_duplicate_points_keep_scan_order(differ):
+    """Equal distances keep their scan (score, then member) order, as glibc's merge sort does."""
+    args = ["GEOADD", "g"]
+    for i in range(30):
+        args += [2.5, 45.5, f"same{i:02d}"]
+    args += [2.5001, 45.5, "near", 2.6, 45.6, "far"]
+    differ.check(*args, resp3=False)
+    for extra in ((), ("ASC",), ("DESC",), ("COUNT", 40), ("COUNT", 5, "ANY"), ("DESC", "COUNT", 40)):
+        differ.check("GEOSEARCH", "g", "FROMLONLAT", 2.5, 45.5, "BYRADIUS", 50, "km", "WITHDIST", *extra)
+        differ.check("GEORADIUSBYMEMBER", "g", "near", 50, "km", *extra)

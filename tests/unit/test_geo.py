@@ -120,3 +120,13 @@ def test_handler_errors(client):
         "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for GEOSEARCH")
     assert error_of(client, "GEORADIUS", "g", 1, 1, 1, "m", "STORE", "d", "WITHDIST") == (
         "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options")
+
+
+def test_c_uint64_cast():
+    assert G._c_uint64(3479099956230698.0) == 3479099956230698
+    assert G._c_uint64(-1.5) == (1 << 64) - 1
+    assert G._c_uint64(float("inf")) == 0
+    assert G._c_uint64(float("-inf")) == 1 << 63
+    assert G._c_uint64(float("nan")) == 1 << 63
+    assert G._c_uint64(2.0**63) == 1 << 63
+    assert G._c_uint64(2.0**64) == 0
