@@ -458,7 +458,8 @@ def geoadd(client, argv):
         idx += 1
     if (argc - idx) % 3 or (xx and nx):
         raise CommandError(errors.SYNTAX)
-    zargv = [b"zadd", *argv[1:idx]]
+    # ZADD reads the same options with strcasecmp: hand it the words as it would see them.
+    zargv = [b"zadd", argv[1], *(_word(opt) for opt in argv[2:idx])]
     for j in range(idx, argc, 3):
         lon, lat = parse_lonlat(argv[j], argv[j + 1])
         zargv.append(b"%d" % geo_score(lon, lat))

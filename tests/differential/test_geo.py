@@ -57,6 +57,7 @@ def test_geoadd_options_and_errors(differ):
     differ.check("GEOADD", "g", "XX", "CH", 3, 3, "Palermo", 4, 4, "other", resp3=False)
     differ.check("GEOADD", "g", "CH", 3, 3, "Palermo", resp3=False)
     differ.check("GEOADD", "g", "XX", "CH", 5, 5, "Catania", resp3=False)
+    differ.check("GEOADD", "g", "ch\x00x", "Nx", 6, 6, "Catania", 7, 7, "nul", resp3=False)  # strcasecmp
     differ.check("ZRANGE", "g", 0, -1, "WITHSCORES")
     for bad in (
         ("GEOADD", "g", "NX", "XX", 1, 1, "m"),
