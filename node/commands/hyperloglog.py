@@ -206,6 +206,11 @@ def sparse_to_dense(buf: bytearray) -> bool:
     return True
 
 
+_CHUNK = 16
+# Registers covered by each opcode byte; 0 for an XZERO's first byte (two-byte opcode).
+_SPAN = bytes((b & 3) + 1 if b & 0x80 else (b & 63) + 1 if b < 0x40 else 0 for b in range(256))
+
+
 def sparse_set(buf: bytearray, index: int, count: int, max_bytes: int) -> int:
     """``hllSparseSet``: 1 if the register grew, 0 if not, -1 if the HLL is corrupted.
 
@@ -217,24 +222,43 @@ def sparse_set(buf: bytearray, index: int, count: int, max_bytes: int) -> int:
         first = 0
         prev = -1
         span = 0
-        oplen = 1
+        found = False
+        span_of = _SPAN
         while p < end:
-            op = buf[p]
-            if not op & 0xC0:
-                span = (op & 63) + 1
-                oplen = 1
-            elif op & 0x80:
-                span = (op & 3) + 1
-                oplen = 1
+            # Skip a chunk of one-byte opcodes at once when the register lies beyond it
+            # (an XZERO, whose span is 0 in the table, makes us walk that chunk).
+            q = p + _CHUNK
+            if q <= end:
+                spans = buf[p:q].translate(span_of)
+                if 0 not in spans:
+                    total = sum(spans)
+                    if first + total <= index:
+                        first += total
+                        prev = q - 1
+                        p = q
+                        continue
             else:
-                span = (((op & 63) << 8) | _byte_at(buf, p + 1)) + 1
-                oplen = 2
-            if index <= first + span - 1:
+                q = end
+            while p < q:
+                op = buf[p]
+                if not op & 0xC0:
+                    span = (op & 63) + 1
+                    oplen = 1
+                elif op & 0x80:
+                    span = (op & 3) + 1
+                    oplen = 1
+                else:
+                    span = (((op & 63) << 8) | _byte_at(buf, p + 1)) + 1
+                    oplen = 2
+                if index <= first + span - 1:
+                    found = True
+                    break
+                prev = p
+                p += oplen
+                first += span
+            if found:
                 break
-            prev = p
-            p += oplen
-            first += span
-        if span == 0 or p >= end:
+        if not found:
             return -1
         op = buf[p]
         is_val = op & 0x80
