@@ -156,6 +156,11 @@ LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative"
 LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative"
 LIST_COUNT_POSITIVE = "ERR count should be greater than 0"
 
+# -- SORT (sort.py) ----------------------------------------------------------------------------
+SORT_SCORES = "ERR One or more scores can't be converted into double"
+SORT_BY_CLUSTER = "ERR BY option of SORT denied in Cluster mode."
+SORT_GET_CLUSTER = "ERR GET option of SORT denied in Cluster mode."
+
 # -- geo (geo.py) ------------------------------------------------------------------------------
 GEO_INVALID_PAIR = "ERR invalid longitude,latitude pair {:f},{:f}"
 GEO_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"
