@@ -49,6 +49,12 @@ def error_of(client, *args) -> str:
     return info.value.message
 
 
+def watch_key(client, key: bytes) -> None:
+    """What WATCH does for ``client`` on ``key`` in its selected database."""
+    client.watching.append((client.db, key, False))
+    client.db.watchers.setdefault(key, []).append(client)
+
+
 def watcher_of(client, key: bytes) -> Client:
     """Another client watching ``key`` in ``client``'s database (its watch_dirty tells)."""
     other = FakeClient(client.server)

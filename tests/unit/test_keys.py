@@ -8,36 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import node.commands  # noqa: F401  (registers every command)
+from tests.support.handlers import FakeClient, FakeServer, error_of, run, watch_key
 from node import errors
 from node.commands import keys as K
 from node.commands.spec import REGISTRY
-from node.config import Config
 from node.errors import CommandError
-from node.keyspace.db import Clock, Database
 from node.replies import OK, Status
 
 NOW = 1_700_000_000_000
-
-
-class FakeServer:
-    def __init__(self, databases: int = 16):
-        self.clock = Clock(NOW)
-        self.dbs = [Database(i, self.clock) for i in range(databases)]
-        self.route = None
-        self.config = Config()
-
-
-class FakeClient:
-    def __init__(self, server: FakeServer):
-        self.server = server
-        self.db = server.dbs[0]
-        self.watching: list = []
-        self.watch_dirty = False
-        self.multi = None
-
-    def watch(self, key: bytes) -> None:
-        self.watching.append((self.db, key, False))
-        self.db.watchers.setdefault(key, []).append(self)
 
 
 @pytest.fixture
@@ -48,22 +26,6 @@ def server():
 @pytest.fixture
 def client(server):
     return FakeClient(server)
-
-
-def run(client, *args):
-    """Run a handler the way dispatch does (argv of bytes); returns the reply or raises."""
-    argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-    spec = REGISTRY[argv[0].lower()]
-    if spec.subcommands:
-        spec = spec.subcommands[argv[1].lower()]
-    assert (spec.arity > 0 and len(argv) == spec.arity) or (spec.arity < 0 and len(argv) >= -spec.arity)
-    return spec.handler(client, argv)
-
-
-def error_of(client, *args) -> str:
-    with pytest.raises(CommandError) as info:
-        run(client, *args)
-    return info.value.message
 
 
 # -- glob matching ---------------------------------------------------------------------------------
@@ -262,7 +224,7 @@ def test_rename_keeps_ttl_and_access(client, server):
 
 def test_rename_signals_both_keys(client):
     client.db.set(b"a", b"v")
-    client.watch(b"b")
+    watch_key(client, b"b")
     run(client, "RENAME", "a", "b")
     assert client.watch_dirty
 
@@ -321,7 +283,7 @@ def test_swapdb(client, server):
     db0.set(b"a", b"0")
     db1.set(b"b", b"1")
     db1.set_expire(b"b", NOW + 100)
-    client.watch(b"b")  # in db 0, where b arrives
+    watch_key(client, b"b")  # in db 0, where b arrives
     assert run(client, "SWAPDB", "0", "1") == OK
     assert db0.peek(b"b") == b"1" and db0.ttl_ms(b"b") == NOW + 100 and db1.peek(b"a") == b"0"
     assert client.watch_dirty
@@ -339,7 +301,7 @@ def test_flushdb_flushall(client, server):
     db0, db1 = server.dbs[0], server.dbs[1]
     db0.set(b"a", b"v")
     db1.set(b"b", b"v")
-    client.watch(b"a")
+    watch_key(client, b"a")
     dirty = server.clock.dirty
     assert run(client, "FLUSHDB") == OK
     assert client.watch_dirty and len(db0) == 0 and len(db1) == 1
@@ -464,7 +426,7 @@ def test_expire_sets_absolute_ms(client, server):
 def test_expire_in_the_past_deletes_and_is_a_write(client, server):
     db = client.db
     db.set(b"k", b"v")
-    client.watch(b"k")
+    watch_key(client, b"k")
     dirty = server.clock.dirty
     assert run(client, "EXPIRE", "k", "-1") == 1
     assert b"k" not in db.data and client.watch_dirty and server.clock.dirty > dirty
@@ -551,7 +513,7 @@ def test_persist(client):
     db.set(b"k", b"v")
     assert run(client, "PERSIST", "k") == 0
     db.set_expire(b"k", NOW + 100)
-    client.watch(b"k")
+    watch_key(client, b"k")
     assert run(client, "PERSIST", "k") == 1 and db.ttl_ms(b"k") is None and client.watch_dirty
 
 
