@@ -424,11 +424,37 @@ def estimate(histo: list[int]) -> int:
     return int(whole + 1 if e - whole >= 0.5 else whole)
 
 
+def register_histogram(regs) -> list[int]:
+    """Counts of each register value (one byte per register); stops once all are counted."""
+    histo = [0] * 64
+    left = len(regs)
+    for v in range(64):
+        if not left:
+            break
+        n = regs.count(v)
+        histo[v] = n
+        left -= n
+    return histo
+
+
+_HIGH = int.from_bytes(b"\x80" * HLL_REGISTERS, "little")
+_ALL = (1 << (8 * HLL_REGISTERS)) - 1
+
+
+def bytewise_max(a, b) -> bytes:
+    """max(a[i], b[i]) for two 16384-byte strings of values below 128, with big-int SWAR:
+    (a | 0x80) - b never borrows across bytes and keeps 0x80 exactly where a >= b."""
+    x = int.from_bytes(a, "little")
+    y = int.from_bytes(b, "little")
+    ge = (((x | _HIGH) - y) & _HIGH) >> 7
+    mask = ge * 0xFF
+    return ((x & mask) | (y & (_ALL ^ mask))).to_bytes(HLL_REGISTERS, "little")
+
+
 def histogram(buf) -> tuple[list[int], bool]:
     """(register histogram, valid) of a dense or sparse HLL."""
     if buf[4] == HLL_DENSE:
-        regs = dense_registers(buf)
-        return [regs.count(v) for v in range(64)], True
+        return register_histogram(dense_registers(buf)), True
     histo = [0] * 64
     p = HLL_HDR_SIZE
     end = len(buf)
@@ -460,10 +486,7 @@ def merge_into(regs: bytearray, buf) -> bool:
     """``hllMerge``: regs[i] = max(regs[i], HLL's register i); False if corrupted."""
     if buf[4] == HLL_DENSE:
         other = dense_registers(buf)
-        if any(regs):
-            regs[:] = bytes(map(max, regs, other))
-        else:
-            regs[:] = other
+        regs[:] = bytewise_max(regs, other) if any(regs) else other
         return True
     p = HLL_HDR_SIZE
     end = len(buf)
@@ -594,7 +617,7 @@ def pfcount(client, argv):
                 continue
             if not merge_into(regs, value):
                 raise CommandError(INVALID_HLL)
-        return _signed(estimate([regs.count(v) for v in range(64)]))
+        return _signed(estimate(register_histogram(regs)))
     key = argv[1]
     value = _hll_or_none(db, key)
     if value is None:

@@ -189,3 +189,13 @@ def test_declarations():
     assert REGISTRY[b"pfadd"].acl_categories == ("write", "hyperloglog", "fast")
     assert REGISTRY[b"pfcount"].acl_categories == ("read", "hyperloglog", "slow")
     assert (REGISTRY[b"pfmerge"].first_key, REGISTRY[b"pfmerge"].last_key) == (1, -1)
+
+
+def test_bytewise_max_and_histogram():
+    rnd = random.Random(9)
+    for _ in range(5):
+        a = bytes(rnd.randrange(64) for _ in range(H.HLL_REGISTERS))
+        b = bytes(rnd.randrange(64) for _ in range(H.HLL_REGISTERS))
+        assert H.bytewise_max(a, b) == bytes(map(max, a, b))
+        assert H.register_histogram(a) == [a.count(v) for v in range(64)]
+    assert H.bytewise_max(bytes(H.HLL_REGISTERS), b"\x3f" * H.HLL_REGISTERS) == b"\x3f" * H.HLL_REGISTERS
