@@ -968,7 +968,14 @@ IMPLEMENTED = frozenset((
     "port", "bind", "requirepass", "databases", "maxclients", "timeout", "tcp-keepalive", "tcp-backlog",
     "loglevel", "logfile", "proto-max-bulk-len", "client-query-buffer-limit", "hz", "active-expire-effort",
     "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold", "save", "dir",
-    "enable-protected-configs", "activedefrag",
+    "enable-protected-configs", "activedefrag", "client-output-buffer-limit", "enable-debug-command",
+    "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
+    "zset-max-listpack-entries", "zset-max-listpack-value", "hll-sparse-max-bytes",
+    "lfu-log-factor", "lfu-decay-time",
+    "cluster-enabled", "cluster-config-file", "cluster-node-timeout", "cluster-port",
+    "cluster-announce-ip", "cluster-announce-port", "cluster-announce-bus-port",
+    "cluster-announce-hostname", "cluster-preferred-endpoint-type", "cluster-require-full-coverage",
+    "cluster-allow-reads-when-down", "cluster-allow-pubsubshard-when-down",
 ))
 
 
