@@ -534,7 +534,7 @@ def _hll_or_none(db, key: bytes):
 
 
 def _check_hll(value) -> None:
-    if type(value) is not bytes:
+    if type(value) is not bytes and type(value) is not bytearray:
         raise CommandError(errors.WRONGTYPE)
     if not is_hll(value):
         raise CommandError(WRONGTYPE_HLL)
