@@ -203,3 +203,62 @@ def test_command_info(differ):
 def test_error_is_a_server_error(differ):
     differ.check("SET", "s", "x")
     assert isinstance(differ.check("PFCOUNT", "s"), ServerError)
+
+
+@pytest.mark.parametrize("max_bytes", ["0", "200", "1000", "3000"])
+def test_pfmerge_promotes_a_sparse_destination(differ, setting, max_bytes):
+    differ.check("PFADD", "s1", *[str(i) for i in range(300)], resp3=False)
+    differ.check("PFADD", "s2", *[str(i) for i in range(200, 600)], resp3=False)
+    setting("hll-sparse-max-bytes", max_bytes)
+    differ.check("PFMERGE", "d", "s1", "s2", resp3=False)
+    differ.check("GET", "d")
+    differ.check("PFADD", "e", "x", resp3=False)
+    differ.check("PFMERGE", "e", "s1", "s2", resp3=False)
+    differ.check("GET", "e")
+    differ.check("PFCOUNT", "e")
+
+
+def _random_sparse_body(rnd: random.Random) -> bytes:
+    out = bytearray()
+    total = 0
+    target = 16384 + rnd.choice([0, 0, 0, 0, -1, 1, -5, 100])
+    while total < target and len(out) < 4000:
+        k = rnd.random()
+        if k < 0.4:
+            n, v = rnd.randint(1, 4), rnd.randint(1, 32)
+            out.append(0x80 | ((v - 1) << 2) | (n - 1))
+        elif k < 0.7:
+            n = rnd.randint(1, 64)
+            out.append(n - 1)
+        else:
+            n = rnd.randint(1, min(16384, max(1, target - total)))
+            out += bytes([0x40 | ((n - 1) >> 8), (n - 1) & 255])
+        total += n
+    if rnd.random() < 0.1 and out:
+        out = out[:-1]
+    return bytes(out)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_sparse_values(differ, seed):
+    """Hand-made sparse values (valid, short, long, cut) through every command."""
+    rnd = random.Random(seed)
+    for _ in range(25):
+        for key in ("a", "b"):
+            header = HDR_SPARSE[:15] + bytes([rnd.choice([0x80, 0x80, 0])])
+            differ.check("SET", key, header + _random_sparse_body(rnd))
+        for _ in range(5):
+            key = rnd.choice("ab")
+            op = rnd.random()
+            if op < 0.35:
+                differ.check("PFADD", key, *[b"%d" % rnd.randrange(10**6) for _ in range(rnd.randint(0, 30))], resp3=False)
+            elif op < 0.5:
+                differ.check("PFCOUNT", key, resp3=False)
+            elif op < 0.6:
+                differ.check("PFCOUNT", "a", "b")
+            elif op < 0.7:
+                differ.check("PFMERGE", rnd.choice("abc"), "a", "b", resp3=False)
+            else:
+                differ.check("PFDEBUG", rnd.choice(["GETREG", "TODENSE", "ENCODING"]), key, resp3=False)
+            for k in "abc":
+                differ.check("GET", k, resp3=False)
