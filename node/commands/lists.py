@@ -586,18 +586,22 @@ def _mpop_args(argv, numkeys_idx: int) -> tuple[list[bytes], bool, int]:
     if where_idx >= argc:
         raise CommandError(errors.SYNTAX)
     head = _where(argv[where_idx])
+    count = parse_mpop_count(argv, where_idx + 1, errors.LIST_COUNT_POSITIVE)
+    return argv[numkeys_idx + 1:where_idx], head, count
+
+
+def parse_mpop_count(argv: list[bytes], j: int, error: str) -> int:
+    """The optional ``COUNT n`` after LMPOP's / ZMPOP's direction word (once, n >= 1; 1 if absent)."""
+    argc = len(argv)
     count = -1
-    j = where_idx + 1
     while j < argc:
         if count == -1 and argv[j].lower() == b"count" and j < argc - 1:
             j += 1
-            count = _range_long(argv[j], 1, LONG_MAX, errors.LIST_COUNT_POSITIVE)
+            count = _range_long(argv[j], 1, LONG_MAX, error)
         else:
             raise CommandError(errors.SYNTAX)
         j += 1
-    if count == -1:
-        count = 1
-    return argv[numkeys_idx + 1:where_idx], head, count
+    return 1 if count == -1 else count
 
 
 def _first_list(db, keys: list[bytes], client=None) -> tuple[bytes | None, ListObject | None]:

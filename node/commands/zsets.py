@@ -66,7 +66,7 @@ from node.blocking import Block, is_rerun
 from node.commands import containers
 from node.commands.hashes import scan_options
 from node.commands.keys import compile_glob, parse_ll, parse_scan_cursor, register_type, type_name
-from node.commands.lists import parse_list_timeout
+from node.commands.lists import parse_list_timeout, parse_mpop_count
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
 from node.replies import NULL_ARRAY, format_double
@@ -1155,17 +1155,7 @@ def _zmpop(client, argv, numkeys_idx: int, blocking: bool):
     where = argv[where_idx].lower()
     if where != b"min" and where != b"max":
         raise CommandError(errors.SYNTAX)
-    count = -1
-    j = where_idx + 1
-    while j < argc:
-        if count == -1 and argv[j].lower() == b"count" and j < argc - 1:
-            j += 1
-            count = _range_long(argv[j], 1, LONG_MAX, errors.ZSET_COUNT_POSITIVE)
-        else:
-            raise CommandError(errors.SYNTAX)
-        j += 1
-    if count == -1:
-        count = 1
+    count = parse_mpop_count(argv, where_idx + 1, errors.ZSET_COUNT_POSITIVE)
     maximum = where == b"max"
     keys = argv[numkeys_idx + 1:where_idx]
     db = client.db
