@@ -11,31 +11,15 @@ node's registry of waiters) before writing; it never sleeps to synchronise.
 from __future__ import annotations
 
 import hiredis
-import pytest
 import trio
 
 from tests.support.client import RespClient
+from tests.support.blocking import no_reply_within, until_blocked, waiters
 from tests.support.wait import async_wait_for
 
 
 async def connect(node) -> RespClient:
     return await RespClient.connect(node.ports[0])
-
-
-def waiters(node, key: bytes, db: int = 0) -> int:
-    """How many clients the node has parked on ``key`` in ``db``."""
-    return len(node.blocking.by_key.get((db, key), ()))
-
-
-async def until_blocked(node, key: bytes, count: int = 1, db: int = 0) -> None:
-    await async_wait_for(lambda: waiters(node, key, db) >= count, message=f"{count} client(s) blocked on {key!r}")
-
-
-async def no_reply_within(c: RespClient, seconds: float) -> bool:
-    with trio.move_on_after(seconds):
-        await c.read_reply()
-        return False
-    return True
 
 
 # -- waking by a push --------------------------------------------------------------------------------

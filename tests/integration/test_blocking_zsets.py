@@ -14,6 +14,7 @@ import pytest
 import trio
 
 from tests.support.client import RespClient
+from tests.support.blocking import no_reply_within, until_blocked, waiters
 from tests.support.wait import async_wait_for
 
 
@@ -22,21 +23,6 @@ async def connect(node, resp3: bool = False) -> RespClient:
     if resp3:
         await c.call(b"HELLO", b"3")
     return c
-
-
-def waiters(node, key: bytes, db: int = 0) -> int:
-    return len(node.blocking.by_key.get((db, key), ()))
-
-
-async def until_blocked(node, key: bytes, count: int = 1, db: int = 0) -> None:
-    await async_wait_for(lambda: waiters(node, key, db) >= count, message=f"{count} client(s) blocked on {key!r}")
-
-
-async def no_reply_within(c: RespClient, seconds: float) -> bool:
-    with trio.move_on_after(seconds):
-        await c.read_reply()
-        return False
-    return True
 
 
 # -- waking ------------------------------------------------------------------------------------------
