@@ -8,11 +8,13 @@ Module map::
                       and the slot-bitmap helpers
     bus/codec.py      bytes <-> messages: ``encode(message)`` and ``BusDecoder`` (``feed`` /
                       ``next_message``), with Redis's validation rules; sans-IO
+    bus/transport.py  the only trio module here: the listener and the per-peer links that
+                      move frames between sockets and the codec
 
 Rules for this package:
 
-* It imports nothing else of ours and never imports trio. It never touches a socket: the
-  transport (a separate module) feeds received bytes to a ``BusDecoder`` and writes what
+* It imports nothing else of ours. messages.py and codec.py never import trio and never
+  touch a socket: the transport feeds received bytes to a ``BusDecoder`` and writes what
   ``encode`` returns.
 * The layout is Redis 7.0's ``clusterMsg`` byte for byte (every integer big-endian, except
   the opaque module id). Golden frames captured from a real redis-server 7.0.15 by
