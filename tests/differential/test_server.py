@@ -9,8 +9,6 @@ figures naturally differ and are compared by shape only.
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 
 import pytest
