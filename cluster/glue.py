@@ -355,6 +355,7 @@ def make_runtime(node: ClusterNode):
     )
     runtime.on_lost_slots = node.lost_slots
     runtime.on_new_master = node.new_master
+    runtime.on_publish = node.server.pubsub.deliver  # bus PUBLISH/SPUBLISH -> local subscribers
     node.runtime = runtime
     return runtime
 

@@ -66,6 +66,9 @@ class Client:
         "readonly",
         "asking",
         "subscriptions",
+        "sub_channels",
+        "sub_patterns",
+        "sub_shard",
         "idle",
         "commands_processed",
     )
@@ -109,7 +112,10 @@ class Client:
         self.kind = "normal"  # normal | pubsub | replica | master (CLIENT LIST / KILL TYPE)
         self.readonly = False  # cluster READONLY
         self.asking = False  # cluster ASKING, one-shot
-        self.subscriptions = 0  # channels + patterns (pub/sub context in RESP2)
+        self.subscriptions = 0  # non-zero: Redis's CLIENT_PUBSUB flag (node/pubsub.py)
+        self.sub_channels: dict[bytes, None] = {}  # subscribed channels, in order
+        self.sub_patterns: dict[bytes, None] = {}
+        self.sub_shard: dict[bytes, None] = {}
         self.idle = False  # waiting for input between commands (graceful shutdown closes these)
         self.commands_processed = 0
 

@@ -27,6 +27,7 @@ from node.client import Client
 from node.config import Config, repr_arg
 from node.keyspace.db import Clock, Database
 from node.keyspace.expire import active_expire_cycle
+from node.pubsub import PubSub
 
 if TYPE_CHECKING:
     from node.commands.spec import CommandSpec
@@ -47,6 +48,7 @@ class Server:
         self.clients: dict[int, Client] = {}
         self.next_client_id = 1
         self.monitors: list[Client] = []
+        self.pubsub = PubSub()
         self.route: Callable[[Client, "CommandSpec", list[bytes]], str | None] | None = None
         self.propagate: Callable[[Client, "CommandSpec", list[bytes]], None] | None = None
         self.started_at = time.time()
@@ -136,6 +138,8 @@ class Server:
         self.clients.pop(client.id, None)
         if client.monitor:
             self.monitors.remove(client)
+        if client.sub_channels or client.sub_patterns or client.sub_shard:
+            self.pubsub.remove_client(client)
         for db, key, _ in client.watching:
             watchers = db.watchers.get(key)
             if watchers and client in watchers:

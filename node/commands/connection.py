@@ -143,6 +143,7 @@ def reset(client, argv):
     if client.monitor:
         client.monitor = False
         server.monitors.remove(client)
+    server.pubsub.remove_client(client)
     if server.auth_required:
         client.authenticated = False
         client.parser.auth_required = True
