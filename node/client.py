@@ -62,6 +62,7 @@ class Client:
         "outbox_bytes",
         "sending",
         "send_done",
+        "flush_pending",
         "kind",
         "readonly",
         "asking",
@@ -109,6 +110,7 @@ class Client:
         self.outbox_bytes = 0
         self.sending = False
         self.send_done: trio.Event | None = None
+        self.flush_pending = False  # a _flush task for pushed bytes is already spawned
         self.kind = "normal"  # normal | pubsub | replica | master (CLIENT LIST / KILL TYPE)
         self.readonly = False  # cluster READONLY
         self.asking = False  # cluster ASKING, one-shot
@@ -190,8 +192,19 @@ class Client:
             self.server.log.warning("client %d closed for overcoming of output buffer limits", self.id)
             self.kill()
             return
-        if not self.sending:
-            self.server.spawn(self.send, b"")
+        if not self.sending and not self.flush_pending:
+            self.flush_pending = True
+            self.server.spawn(self._flush)
+
+    async def _flush(self) -> None:
+        """Background send of pushed bytes; a connection gone meanwhile is just closed."""
+        self.flush_pending = False
+        if self.closing:
+            return
+        try:
+            await self.send(b"")
+        except (OSError, trio.ClosedResourceError, trio.BrokenResourceError):
+            self.kill()
 
     def kill(self) -> None:
         """Close this connection from anywhere (CLIENT KILL, limits, shutdown)."""
