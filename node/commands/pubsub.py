@@ -15,12 +15,15 @@ from node.replies import NO_REPLY, Push, Status, encode
 
 
 def _answer(client, messages: list[Push]) -> object:
-    if not messages:
-        return NO_REPLY
-    if client.reply_mode == 0:
-        proto = client.proto
-        for message in messages[:-1]:
+    """All messages but the last are pushed; the last is the reply. Under CLIENT REPLY
+    OFF/SKIP Redis still sends them all (they are written as pushes), so push every one."""
+    proto = client.proto
+    if client.reply_mode != 0:
+        for message in messages:
             client.push(encode(message, proto))
+        return NO_REPLY
+    for message in messages[:-1]:
+        client.push(encode(message, proto))
     return messages[-1]
 
 

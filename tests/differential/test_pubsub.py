@@ -155,6 +155,16 @@ SCENARIOS = {
         S("SSUBSCRIBE"),
         S("PSUBSCRIBE"),
     ],
+    "client_reply_off_still_sends_subscribe_messages": [
+        S("CLIENT", "REPLY", "OFF", n=0),
+        S("SUBSCRIBE", "@a", "@b", n=2),
+        S("PSUBSCRIBE", "@p*", n=1),
+        S("CLIENT", "REPLY", "ON", n=1),  # run in RESP3 only (RESP2 refuses it in this context)
+        S("PUBLISH", "@a", "m", on="pub"),
+        S(n=1),
+        S("UNSUBSCRIBE", "@a", "@b", n=2),  # without arguments the order is Redis's hash order
+        S("PUNSUBSCRIBE", n=1),
+    ],
     "publish_to_self": [
         S("SUBSCRIBE", "@me"),
         S("PUBLISH", "@me", "x"),
@@ -169,6 +179,9 @@ def test_pubsub_scenarios(ours_server, real_server, name):
         # RESP2 refuses PUBLISH in subscriber context; RESP3 answers the message then the count.
         _compare(ours_server, real_server, steps, protos=(2,))
         _compare(ours_server, real_server, steps[:1] + [("sub", steps[1][1], 2)], protos=(3,))
+        return
+    if name.startswith("client_reply_off"):
+        _compare(ours_server, real_server, steps, protos=(3,))
         return
     _compare(ours_server, real_server, steps)
 
