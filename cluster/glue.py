@@ -261,6 +261,10 @@ class ClusterNode:
                     removed += db.delete(key)
         if removed:
             self.log.warning("Deleted %d keys of %d slots now served by other nodes", removed, len(slots))
+        pubsub = self.server.pubsub
+        if pubsub.shard_channels:
+            lost = set(slots)
+            pubsub.drop_shard_channels(lambda channel: fast_slot(channel) in lost)
 
     def new_master(self, master) -> None:
         self.log.warning("I am now a replica of %s: replication is not implemented yet", master.name)

@@ -29,6 +29,11 @@ def _encode(parts: tuple[bytes, ...]) -> tuple[bytes, bytes]:
     return b"*%d\r\n%b" % (n, body), b">%d\r\n%b" % (n, body)
 
 
+def _encode_mixed(kind: bytes, channel: bytes, count: int) -> tuple[bytes, bytes]:
+    body = _bulk(kind) + _bulk(channel) + b":%d\r\n" % count
+    return b"*3\r\n" + body, b">3\r\n" + body
+
+
 class PubSub:
     __slots__ = ("channels", "patterns", "shard_channels", "_matchers")
 
@@ -86,6 +91,20 @@ class PubSub:
         for channel in list(client.sub_shard):
             self.sunsubscribe(client, channel)
         set_flag(client, False)
+
+    def drop_shard_channels(self, doomed: Callable[[bytes], bool]) -> int:
+        """Unsubscribe every client from the shard channels ``doomed`` selects, telling each
+        (``sunsubscribe``), as Redis's removeChannelsInSlot when a slot leaves this node."""
+        dropped = 0
+        for channel in [c for c in self.shard_channels if doomed(c)]:
+            for client in list(self.shard_channels.get(channel, ())):
+                self.sunsubscribe(client, channel)
+                wire2, wire3 = _encode_mixed(b"sunsubscribe", channel, len(client.sub_shard))
+                client.push(wire3 if client.proto == 3 else wire2)
+                if not (client.sub_channels or client.sub_patterns or client.sub_shard):
+                    set_flag(client, False)
+            dropped += 1
+        return dropped
 
     # -- publishing -----------------------------------------------------------------------
 

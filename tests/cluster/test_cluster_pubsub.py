@@ -77,3 +77,19 @@ def test_redis_py_cluster_publish(formed):  # noqa: F811
             assert _plain(_read(sub)) == [b"message", b"rc", b"hi"]
     finally:
         rc.close()
+
+
+def test_shard_subscribers_are_told_when_the_slot_moves_away(formed):  # noqa: F811
+    """Last in this module: it moves a slot. The new owner claims it with a bumped epoch;
+    the old owner drops the slot's shard channels and sends ``sunsubscribe``."""
+    channel = b"moving"
+    slot = key_hash_slot(channel)
+    owner = _owner(formed, channel)
+    target = next(n for n in formed if n is not owner)
+    with RawConnection(owner.port) as sub, RawConnection(target.port) as admin:
+        assert _plain(sub.call(b"SSUBSCRIBE", channel)) == [b"ssubscribe", channel, 1]
+        target_id = admin.call(b"CLUSTER", b"MYID").value
+        assert admin.call(b"CLUSTER", b"SETSLOT", b"%d" % slot, b"NODE", target_id).value == b"OK"
+        admin.call(b"CLUSTER", b"BUMPEPOCH")
+        assert _plain(_read(sub, timeout=20)) == [b"sunsubscribe", channel, 0]
+        assert _plain(sub.call(b"PING")) == b"PONG"  # no longer in subscriber context

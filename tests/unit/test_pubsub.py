@@ -85,3 +85,18 @@ def test_set_flag_keeps_replica_kind():
     assert c.kind == "replica" and c.subscriptions
     set_flag(c, False)
     assert c.kind == "replica" and c.subscriptions == 0
+
+
+def test_drop_shard_channels_tells_each_subscriber():
+    ps = PubSub()
+    a, b = FakeClient(2), FakeClient(3)
+    ps.ssubscribe(a, b"s1")
+    ps.ssubscribe(a, b"s2")
+    ps.ssubscribe(b, b"s1")
+    set_flag(a, True)
+    set_flag(b, True)
+    assert ps.drop_shard_channels(lambda c: c == b"s1") == 1
+    assert a.got == [b"*3\r\n$12\r\nsunsubscribe\r\n$2\r\ns1\r\n:1\r\n"]
+    assert b.got == [b">3\r\n$12\r\nsunsubscribe\r\n$2\r\ns1\r\n:0\r\n"]
+    assert a.subscriptions and b.subscriptions == 0
+    assert list(ps.shard_channels) == [b"s2"]
