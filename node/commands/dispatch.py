@@ -74,7 +74,7 @@ def execute(client: "Client", argv: list[bytes]) -> object:
         if refusal is not None:
             return reject(client, refusal, spec)
     if client.subscriptions and client.proto == 2 and name not in SUBSCRIBER_ALLOWED:
-        return reject(client, errors.NOT_SUPPORTED_IN_SUBSCRIBE.format(name.decode("utf-8", "replace")), spec)
+        return reject(client, errors.NOT_SUPPORTED_IN_SUBSCRIBE.format(spec.name), spec)
     if server.pause_end and not client.in_exec and server.pause_applies(client, spec, argv):
         return PAUSED
     if client.multi is not None and name not in MULTI_CONTROL:

@@ -249,3 +249,16 @@ def test_limits_lift_after_auth_in_an_earlier_write(auth_servers):
 def test_limits_lift_for_a_command_pipelined_after_auth(auth_servers):
     ours, real = auth_servers
     same(ours, real, multibulk(b"AUTH", b"pw") + multibulk(*[b"a"] * 11), marker=AUTH_MARKER)
+
+
+def test_subscriber_context_error_names_the_subcommand(ours_server, real_server):
+    """RESP2 subscriber context: the refusal names 'pubsub|numsub', not the container."""
+    from tests.support.rawconn import RawConnection
+
+    replies = []
+    for server in (ours_server, real_server):
+        with RawConnection(server.port) as conn:
+            conn.call(b"SUBSCRIBE", b"x")
+            replies.append((conn.call(b"PUBSUB", b"NUMSUB"), conn.call(b"GET", b"k")))
+    assert replies[0] == replies[1]
+    assert b"'pubsub|numsub'" in replies[1][0].value
