@@ -211,12 +211,7 @@ def pubsub_channels(client, argv):
          complexity="O(N) for the NUMSUB subcommand, where N is the number of requested channels",
          summary="Get the count of subscribers for channels")
 def pubsub_numsub(client, argv):
-    channels = client.server.pubsub.channels
-    out: list = []
-    for channel in argv[2:]:
-        out.append(channel)
-        out.append(len(channels.get(channel, ())))
-    return out
+    return _subscriber_counts(client.server.pubsub.channels, argv[2:])
 
 
 @command("pubsub|numpat", 2, "pubsub loading stale", group="pubsub", since="2.8.0",
@@ -239,9 +234,13 @@ def pubsub_shardchannels(client, argv):
          complexity="O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
          summary="Get the count of subscribers for shard channels")
 def pubsub_shardnumsub(client, argv):
-    channels = client.server.pubsub.shard_channels
+    return _subscriber_counts(client.server.pubsub.shard_channels, argv[2:])
+
+
+def _subscriber_counts(channels: dict, names: list[bytes]) -> list:
+    """NUMSUB/SHARDNUMSUB: a flat list of channel, subscriber count."""
     out: list = []
-    for channel in argv[2:]:
+    for channel in names:
         out.append(channel)
         out.append(len(channels.get(channel, ())))
     return out
