@@ -28,6 +28,7 @@ from node.config import Config, repr_arg
 from node.keyspace.db import Clock, Database
 from node.keyspace.expire import active_expire_cycle
 from node.pubsub import PubSub
+from node.notify import effective_flags
 
 if TYPE_CHECKING:
     from node.commands.spec import CommandSpec
@@ -99,6 +100,7 @@ class Server:
             db.on_expired = self._key_expired  # lazy and active expiry alike
         self.apply_eviction_policy()
         config.on_change = self.config_changed
+        self.notify_flags = effective_flags(config.notify_keyspace_events)  # see node/notify.py
 
     @property
     def stat_keyspace_hits(self) -> int:
@@ -249,6 +251,8 @@ class Server:
             self.slowlog = collections.deque(self.slowlog, maxlen=self.config.slowlog_max_len)
         elif name in ("slowlog-log-slower-than", "latency-monitor-threshold"):
             self._update_slow_gate()
+        elif name == "notify-keyspace-events":
+            self.notify_flags = effective_flags(self.config.notify_keyspace_events)
 
     def apply_eviction_policy(self) -> None:
         """Keys keep LFU counters under an LFU policy and LRU stamps otherwise (OBJECT FREQ/IDLETIME)."""

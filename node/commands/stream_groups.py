@@ -1,0 +1,2 @@
+"""Stream consumer-group commands (being written): XGROUP, XREADGROUP, XACK, XPENDING,
+XCLAIM, XAUTOCLAIM and XINFO."""
