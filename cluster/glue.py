@@ -3,8 +3,9 @@
 ``node/main.py`` builds a :class:`ClusterNode` when ``cluster-enabled yes`` and wires it in:
 
 * ``server.cluster`` = the :class:`ClusterNode` (CLUSTER/READONLY/ASKING handlers find it there);
-* ``server.route`` = :meth:`ClusterNode.route`, which dispatch calls for every command with
-  keys: it returns a MOVED/ASK/CROSSSLOT/TRYAGAIN/CLUSTERDOWN text or None;
+* ``server.route`` = :meth:`ClusterNode.route`, which dispatch calls for every command: it
+  returns a MOVED/ASK/CROSSSLOT/TRYAGAIN/CLUSTERDOWN text or None (EXEC routes the keys of
+  the whole transaction; ASKING's one-shot flag is cleared here);
 * ``server.dbs[0]`` = a :class:`node.keyspace.db.ClusterDatabase` (per-slot key index);
 * a cron task (:meth:`ClusterNode.cron`) recomputes ``cluster_state`` every 100 ms, and
   the bus runtime (``cluster/runtime.py``, when present) runs next to ``serve()``.
@@ -28,7 +29,6 @@ from cluster.routing import redirect_error, route_transaction
 from cluster.routing import route as route_command
 from cluster.slots import key_hash_slot
 from cluster.state import ClusterOptions, ClusterState
-from node.errors import CommandError
 
 if TYPE_CHECKING:
     from node.client import Client
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 CLUSTER_PORT_INCR = 10000
 CRON_PERIOD_S = 0.1
 PUBSUBSHARD = frozenset((b"spublish", b"ssubscribe", b"sunsubscribe"))
+_ENDS_TRANSACTION = frozenset((b"exec", b"discard"))
 
 
 def now_ms() -> int:
@@ -162,49 +163,31 @@ class ClusterNode:
                 self.refresh_options()
 
         server.config.on_change = on_change
-        self._wrap_exec()
 
-    def _wrap_exec(self) -> None:
-        """EXEC in cluster mode, as Redis's processCommand does for it: the keys of every
-        queued command are routed together (``route_transaction``: one slot for all, else
-        CROSSSLOT/MOVED/... and the transaction is discarded), then EXEC runs; ASKING, kept
-        through MULTI, is cleared after it. Dispatch calls ``route`` only for keyed
-        commands, so this wraps EXEC's handler (the only keyless command routed)."""
-        from node.commands.spec import REGISTRY
+    def _route_exec(self, client: "Client", asking: bool) -> str | None:
+        """EXEC: the keys of every queued command routed together (one slot for all, else
+        CROSSSLOT/MOVED/...); a redirect discards the transaction, as Redis's processCommand
+        does for EXEC (where other commands only flag it)."""
         from node.commands.transactions import unwatch_all
 
-        spec = REGISTRY[b"exec"]
-        inner = spec.handler
-        if getattr(inner, "cluster_wrapped", False):
-            return
+        queued = client.multi
+        if client.multi_error:
+            return None  # EXEC answers EXECABORT
         state = self.state
-        exists = self._exists
-
-        def exec_cluster(client, argv):
-            queued = client.multi
-            asking = client.asking
-            try:
-                if queued and not client.multi_error and getattr(client.server, "cluster", None) is not None:
-                    redirect = route_transaction(
-                        state,
-                        [queued_spec.keys_of(queued_argv) for queued_spec, queued_argv in queued],
-                        is_write=any("write" in queued_spec.flags for queued_spec, _ in queued),
-                        readonly_client=client.readonly,
-                        asking=asking,
-                        key_exists=exists,
-                    )
-                    if redirect is not None:
-                        client.multi = None
-                        client.multi_error = False
-                        unwatch_all(client)
-                        raise CommandError(redirect_error(redirect, state.options.preferred_endpoint_type))
-                return inner(client, argv)
-            finally:
-                if client.multi is None:
-                    client.asking = False
-
-        exec_cluster.cluster_wrapped = True  # type: ignore[attr-defined]
-        spec.handler = exec_cluster
+        redirect = route_transaction(
+            state,
+            [queued_spec.keys_of(queued_argv) for queued_spec, queued_argv in queued],
+            is_write=any("write" in queued_spec.flags for queued_spec, _ in queued),
+            readonly_client=client.readonly,
+            asking=asking,
+            key_exists=self._exists,
+        )
+        if redirect is None:
+            return None
+        client.multi = None
+        client.multi_error = False
+        unwatch_all(client)
+        return redirect_error(redirect, state.options.preferred_endpoint_type)
 
     def refresh_options(self) -> None:
         fresh = options_from_config(self.server.config)
@@ -275,18 +258,32 @@ class ClusterNode:
         return self.db.peek(key) is not None
 
     def route(self, client: "Client", spec: "CommandSpec", argv: list[bytes]) -> str | None:
-        """``server.route``: None to serve here, or the redirect error text.
+        """``server.route``: None to serve here, or the redirect error text. Dispatch calls it
+        for every command in cluster mode, before MULTI queueing (Redis's processCommand).
+
+        ASKING is one-shot: Redis clears it after every command run outside a transaction,
+        and after EXEC/DISCARD (kept across MULTI's queued commands). Commands that EXEC runs
+        are not routed again: EXEC routed all their keys together.
 
         Fast path (the steady state): a command whose keys are a fixed legacy range (GET,
         SET, ...; not movable), one key, cluster OK, no slot open, the slot is mine: one
         CRC16 (``binascii.crc_hqx`` inline, the same function as crcmod's XMODEM) and one
         list index."""
         if client.asking:
+            if client.in_exec:
+                return None
             asking = True
-            if client.multi is None and not client.in_exec:
-                client.asking = False  # one-shot: this command consumes it (kept across MULTI)
+            name = spec.name_bytes
+            if (client.multi is None and name != b"multi") or name in _ENDS_TRANSACTION:
+                client.asking = False
         else:
+            if client.in_exec:
+                return None
             asking = False
+        if not (spec.key_specs or spec.getkeys):
+            if client.multi and spec.name_bytes == b"exec":
+                return self._route_exec(client, asking)
+            return None
         state = self.state
         first = spec.first_key
         if first and not spec.movable:

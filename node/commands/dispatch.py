@@ -5,7 +5,7 @@
 1. lookup (one dict hit on the lower-cased name; containers then look up the subcommand);
 2. arity, from the declaration (exact Redis texts);
 3. authentication, unless the command is ``no_auth``;
-4. the cluster routing hook, for commands with keys, when cluster mode wired one in;
+4. the cluster routing hook, when cluster mode wired one in (keys, EXEC's transaction, ASKING);
 5. the RESP2 subscriber context allow-list;
 6. CLIENT PAUSE: a paused command returns :data:`PAUSED` and the connection waits;
 7. MULTI queueing;
@@ -69,7 +69,7 @@ def execute(client: "Client", argv: list[bytes]) -> object:
     if not client.authenticated and "no_auth" not in spec.flags:
         return reject(client, errors.NOAUTH, spec)
     server = client.server
-    if server.route is not None and (spec.key_specs or spec.getkeys):
+    if server.route is not None:
         refusal = server.route(client, spec, argv)
         if refusal is not None:
             return reject(client, refusal, spec)
