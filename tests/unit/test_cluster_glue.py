@@ -96,7 +96,8 @@ def make_node(*, ok: bool = True, mine=range(0, 8192)) -> glue.ClusterNode:
 
 
 def client(**flags):
-    return SimpleNamespace(**{"asking": False, "readonly": False, "multi": None, "in_exec": False, **flags})
+    return SimpleNamespace(**{"asking": False, "readonly": False, "multi": None, "in_exec": False,
+                              "multi_error": False, "watching": [], "watch_dirty": False, **flags})
 
 
 def test_route_serves_my_slots_and_moves_others():
@@ -136,6 +137,36 @@ def test_asking_is_one_shot_and_opens_an_importing_slot():
     c = client(asking=True, multi=[])
     assert node.route(c, spec(b"get"), [b"get", b"foo"]) is None
     assert c.asking is True
+
+
+def test_asking_is_cleared_by_keyless_commands_and_by_exec_not_by_multi():
+    node = make_node()
+    node.state.set_importing(12182, node.state.nodes[ID_B])
+    c = client(asking=True)
+    assert node.route(c, spec(b"ping"), [b"ping"]) is None
+    assert c.asking is False  # Redis's resetClient clears it after any command but ASKING
+    c = client(asking=True)
+    assert node.route(c, spec(b"multi"), [b"multi"]) is None
+    assert c.asking is True  # MULTI keeps it for the queued commands
+    c.multi = [(spec(b"get"), [b"get", b"foo"])]
+    assert node.route(c, spec(b"exec"), [b"exec"]) is None  # the importing slot is open to it
+    assert c.asking is False
+    c = client(asking=True, multi=[])
+    assert node.route(c, spec(b"discard"), [b"discard"]) is None
+    assert c.asking is False
+
+
+def test_exec_routes_the_queued_keys_together_and_discards_on_redirect():
+    node = make_node()
+    c = client(multi=[(spec(b"get"), [b"get", b"hello"]), (spec(b"set"), [b"set", b"foo", b"1"])])
+    assert node.route(c, spec(b"exec"), [b"exec"]) == "CROSSSLOT Keys in request don't hash to the same slot"
+    assert c.multi is None  # the transaction is discarded, as Redis does for EXEC
+    c = client(multi=[(spec(b"get"), [b"get", b"foo"])])
+    assert node.route(c, spec(b"exec"), [b"exec"]) == "MOVED 12182 127.0.0.2:7001"
+    c = client(multi=[(spec(b"get"), [b"get", b"foo"])], multi_error=True)
+    assert node.route(c, spec(b"exec"), [b"exec"]) is None  # EXECABORT is EXEC's own answer
+    c = client(in_exec=True)
+    assert node.route(c, spec(b"get"), [b"get", b"foo"]) is None  # EXEC already routed it
 
 
 def test_migrating_slot_asks_for_missing_keys():
