@@ -86,7 +86,10 @@ class RequestParser:
         if self.error is not None:
             return []
         self.held_back = False
-        if self._buf or self._argc >= 0 or data[:1] != b"*" or self.auth_required or _BIG_COUNT(data):
+        if (self._buf or self._argc >= 0 or data[:1] != b"*" or self.auth_required
+                or len(data) > self.max_bulk_len or _BIG_COUNT(data)):
+            # (A read longer than proto-max-bulk-len may hold an over-long bulk, which only
+            # the exact parser checks; reads are 64 KiB and the limit at least 1 MiB.)
             return self._slow(data)
         # hiredis parses the read plus a sentinel empty array. The read held only whole,
         # well-formed commands exactly when every reply before the sentinel is a non-empty

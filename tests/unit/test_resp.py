@@ -185,12 +185,6 @@ def test_bulk_length_limit_follows_proto_max_bulk_len_split_reads():
     assert parser.error == "ERR Protocol error: invalid bulk length"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="node bug: the hiredis fast path (a read holding whole commands) never checks "
-    "proto-max-bulk-len, so an over-long bulk is accepted when it arrives in one read "
-    "(latent: connection reads are 64 KiB, below the 1 MiB minimum of proto-max-bulk-len)",
-)
 def test_bulk_length_limit_follows_proto_max_bulk_len_in_one_read():
     parser = RequestParser(max_bulk_len=MIB)
     assert parser.feed(mb(b"x" * (MIB + 1))) == []
