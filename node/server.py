@@ -28,7 +28,7 @@ from node.config import Config, repr_arg
 from node.keyspace.db import Clock, Database
 from node.keyspace.expire import active_expire_cycle
 from node.pubsub import PubSub
-from node.notify import effective_flags
+from node.notify import NOTIFY_EXPIRED, effective_flags, notify
 
 if TYPE_CHECKING:
     from node.commands.spec import CommandSpec
@@ -263,6 +263,8 @@ class Server:
 
     def _key_expired(self, db: Database, key: bytes) -> None:
         self.stat_expired_keys += 1
+        if self.notify_flags:
+            notify(self, NOTIFY_EXPIRED, b"expired", key, db.id)
 
     def _update_slow_gate(self) -> None:
         """Dispatch calls slowlog_add past this many ns (-1: never): the lower threshold."""
@@ -473,6 +475,34 @@ def open_listeners(config: Config) -> list[socket.socket]:
     return sockets
 
 
+# Sent to a non-loopback client while protected-mode is on and the default user has no
+# password (Redis 7.0's clientAcceptHandler), then the connection is closed.
+DENIED = (
+    b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set "
+    b"for the default user. In this mode connections are only accepted from the loopback interface. If you "
+    b"want to connect from external computers to Redis you may adopt one of the following solutions: "
+    b"1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback "
+    b"interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is "
+    b"not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. "
+    b"2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and "
+    b"setting the protected mode option to 'no', and then restarting the server. 3) If you started the "
+    b"server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an "
+    b"authentication password for the default user. NOTE: You only need to do one of the above things in "
+    b"order for the server to start accepting connections from the outside.\r\n"
+)
+
+
+def _is_local(sock: socket.socket) -> bool:
+    """A Unix socket, or a peer at 127.0.0.1 / ::1 (what protected mode lets in)."""
+    if sock.family == socket.AF_UNIX:
+        return True
+    try:
+        host = sock.getpeername()[0]
+    except OSError:
+        return False
+    return host in ("127.0.0.1", "::1", "::ffff:127.0.0.1")
+
+
 async def _accept_loop(server: Server, listener: socket.socket) -> None:
     from node.connection import accept_client
 
@@ -493,6 +523,15 @@ async def _accept_loop(server: Server, listener: socket.socket) -> None:
                 server.stat_rejected_connections += 1
                 try:
                     sock.send(b"-ERR max number of clients reached\r\n")
+                finally:
+                    sock.close()
+                continue
+            if server.config.protected_mode and not server.config.requirepass and not _is_local(sock):
+                server.stat_rejected_connections += 1
+                try:
+                    sock.send(DENIED)
+                except OSError:
+                    pass
                 finally:
                     sock.close()
                 continue

@@ -113,6 +113,8 @@ def test_compose_three_masters_with_announce_settings():
         assert int(option(command, "--cluster-announce-port")) == port
         assert int(option(command, "--cluster-announce-bus-port")) == port + 10000
         assert option(command, "--cluster-config-file") == "nodes.conf"
+        # reached from the other containers (cluster-init), so protected mode must be off
+        assert option(command, "--protected-mode") == "no"
         assert svc["networks"]["lab"]["ipv4_address"] == ip
         assert f"{port}:{port}" in svc["ports"] and f"{port + 10000}:{port + 10000}" in svc["ports"]
         assert svc["build"] == "." and svc["image"] == "trireme:latest"
