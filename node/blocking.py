@@ -131,8 +131,16 @@ class BlockingRegistry:
         waiter = self.by_client.get(client.id)
         if waiter is None or waiter.done:
             return False
+        return self.end(client, ErrorReply(UNBLOCKED) if as_error else waiter.timeout_reply)
+
+    def end(self, client, reply: object) -> bool:
+        """End ``client``'s wait now with ``reply`` (e.g. a cluster redirect); False if it
+        was not waiting."""
+        waiter = self.by_client.get(client.id)
+        if waiter is None or waiter.done:
+            return False
         self._forget(waiter)
-        waiter.finish(ErrorReply(UNBLOCKED) if as_error else waiter.timeout_reply)
+        waiter.finish(reply)
         return True
 
     def serve_ready(self) -> None:
