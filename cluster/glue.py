@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from cluster.nodes_conf import NodesConfError, load_nodes_conf, save_nodes_conf
-from cluster.routing import redirect_error, route_transaction
+from cluster.routing import blocked_redirect, redirect_error, route_transaction
 from cluster.routing import route as route_command
 from cluster.slots import key_hash_slot
 from cluster.state import ClusterOptions, ClusterState
@@ -204,6 +204,34 @@ class ClusterNode:
         while True:
             self.state.update_state(now_ms())
             await trio.sleep(CRON_PERIOD_S)
+
+    async def watch_blocked(self) -> None:
+        """Every 100 ms, redirect blocked clients whose slot is no longer served here."""
+        while True:
+            await trio.sleep(CRON_PERIOD_S)
+            if self.server.blocking.by_client:
+                self.redirect_blocked()
+
+    def redirect_blocked(self) -> int:
+        """Redis's clusterRedirectBlockedClientIfNeeded for every blocked client: one whose
+        slot moved away (or whose cluster is down) gets MOVED/CLUSTERDOWN instead of
+        waiting forever. Returns how many were redirected."""
+        from node.replies import ErrorReply
+
+        registry = self.server.blocking
+        state = self.state
+        endpoint = state.options.preferred_endpoint_type
+        ended = 0
+        for waiter in list(registry.by_client.values()):
+            if waiter.done or not waiter.keys:
+                continue
+            client = waiter.client
+            redirect = blocked_redirect(
+                state, waiter.keys[0], readonly_client=client.readonly, is_write="write" in waiter.spec.flags
+            )
+            if redirect is not None:
+                ended += registry.end(client, ErrorReply(redirect_error(redirect, endpoint)))
+        return ended
 
     # -- effects of CLUSTER subcommands ------------------------------------------------------
 

@@ -209,6 +209,38 @@ def route_transaction(
     )
 
 
+def blocked_redirect(
+    state: ClusterState,
+    first_key: bytes,
+    *,
+    readonly_client: bool = False,
+    is_write: bool = True,
+) -> Redirect | None:
+    """A client blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK, ...) whose slot left this node
+    must not wait for a write that will never come here: Redis's
+    clusterRedirectBlockedClientIfNeeded, checked from the client cron. None keeps it
+    waiting. All its keys share one slot, so the first decides.
+
+    * cluster state FAIL: ``CLUSTERDOWN The cluster is down`` (even with
+      cluster-allow-reads-when-down: a write is what would unblock it);
+    * the slot is unassigned: ``CLUSTERDOWN Hash slot not served``;
+    * another node owns it and it is not being imported here: MOVED (a READONLY client's
+      read stays on a replica of the owner).
+    """
+    if not state.ok:
+        return DOWN_STATE
+    slot = key_hash_slot(first_key)
+    owner = state.slots[slot]
+    myself = state.myself
+    if owner is myself or slot in state.importing_from:
+        return None
+    if owner is None:
+        return Redirect(RedirectKind.DOWN_UNBOUND, slot)
+    if readonly_client and not is_write and myself._flags & NODE_SLAVE and myself._master is owner:
+        return None
+    return Redirect(RedirectKind.MOVED, slot, owner)
+
+
 def redirect_error(
     redirect: Redirect,
     preferred_endpoint: str = "ip",

@@ -16,6 +16,7 @@ from cluster.routing import (
     CROSSSLOT_ERROR,
     TRYAGAIN_ERROR,
     Redirect,
+    blocked_redirect,
     RedirectKind,
     redirect_error,
     route,
@@ -293,3 +294,27 @@ def test_ipv6_endpoint():
     state = view(ID_A)
     state.lookup(ID_B).ip = "::1"
     assert redirect_error(route(state, [b"foo"])) == "MOVED 12182 ::1:38401"
+
+
+# -- blocked clients (clusterRedirectBlockedClientIfNeeded) ---------------------------------------
+
+
+def test_blocked_client_keeps_waiting_on_its_own_or_importing_slot():
+    assert blocked_redirect(view(ID_A), b"bar") is None  # slot 5061 is A's
+    assert blocked_redirect(view(ID_B, migrating=True), b"bar") is None  # B imports it
+
+
+def test_blocked_client_is_moved_or_told_the_cluster_is_down():
+    assert redirect_error(blocked_redirect(view(ID_B), b"bar")) == f"MOVED 5061 127.0.0.1:{PORT[ID_A]}"
+    assert redirect_error(blocked_redirect(view(ID_A, ok=False), b"bar")) == CLUSTERDOWN_ERROR
+    state = view(ID_A)
+    state.del_slot(5061)
+    assert redirect_error(blocked_redirect(state, b"bar")) == CLUSTERDOWN_UNBOUND_ERROR
+
+
+def test_blocked_readonly_read_stays_on_the_owner_s_replica():
+    replica = view(ID_C)
+    assert blocked_redirect(replica, b"bar", readonly_client=True, is_write=False) is None
+    assert redirect_error(blocked_redirect(replica, b"bar", readonly_client=True, is_write=True)) == (
+        f"MOVED 5061 127.0.0.1:{PORT[ID_A]}"
+    )
