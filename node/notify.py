@@ -13,6 +13,11 @@ not send keyspace events over the cluster bus):
 The cost when notifications are off is one attribute read and a bit test:
 ``server.notify_flags`` is 0 unless ``K`` or ``E`` and at least one class are set, so hot
 paths may test ``client.server.notify_flags`` themselves before building arguments.
+
+Command handlers mostly call :func:`key_event` (the client's database; ``created=True``
+first publishes ``new``, class ``n``, as Redis's ``dbAdd`` does before the command's own
+event) and :func:`key_removed` (a container emptied by a removal: its event, then ``del``).
+Expiry (lazy and active) publishes ``expired`` from ``Server._key_expired``.
 """
 
 from __future__ import annotations
@@ -68,3 +73,32 @@ def notify(server: "Server", kind: int, event: bytes, key: bytes, db_id: int) ->
         pubsub.publish(prefixes[0] + key, event)
     if flags & NOTIFY_KEYEVENT:
         pubsub.publish(prefixes[1] + event, key)
+
+
+def key_event(client, kind: int, event: bytes, key: bytes, created: bool = False) -> None:
+    """``event`` on ``key`` of the client's database, after ``new`` if the write created it."""
+    db_event(client.server, client.db.id, kind, event, key, created)
+
+
+def db_event(server: "Server", db_id: int, kind: int, event: bytes, key: bytes, created: bool = False) -> None:
+    """:func:`key_event` for a given database (COPY ... DB, MOVE)."""
+    flags = server.notify_flags
+    if not flags:
+        return
+    if created and flags & NOTIFY_NEW:
+        notify(server, NOTIFY_NEW, b"new", key, db_id)
+    if flags & kind:
+        notify(server, kind, event, key, db_id)
+
+
+def key_removed(client, kind: int, event: bytes, key: bytes, emptied: bool) -> None:
+    """Elements were removed from the container at ``key``: ``event``, then ``del`` if the
+    container became empty and was deleted (Redis never keeps an empty container)."""
+    server = client.server
+    flags = server.notify_flags
+    if not flags:
+        return
+    if flags & kind:
+        notify(server, kind, event, key, client.db.id)
+    if emptied and flags & NOTIFY_GENERIC:
+        notify(server, NOTIFY_GENERIC, b"del", key, client.db.id)

@@ -27,6 +27,7 @@ from typing import Callable
 from node import errors
 from node.commands.spec import KeySpec, command, container
 from node.errors import CommandError
+from node.notify import NOTIFY_GENERIC, NOTIFY_NEW, db_event, key_event
 from node.replies import OK, Status
 
 LLONG_MAX = 2**63 - 1
@@ -377,8 +378,21 @@ def compile_glob(pattern: bytes, nocase: bool = False) -> Callable[[bytes], bool
          tips="request_policy:multi_shard response_policy:agg_sum", summary="Delete a key",
          complexity="O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).")
 def del_(client, argv):
+    if client.server.notify_flags:
+        return _delete_notifying(client, argv[1:])
     delete = client.db.delete
     return sum(1 for key in argv[1:] if delete(key))
+
+
+def _delete_notifying(client, keys: list[bytes]) -> int:
+    """DEL/UNLINK with a ``del`` event for each key removed."""
+    delete = client.db.delete
+    count = 0
+    for key in keys:
+        if delete(key):
+            count += 1
+            key_event(client, NOTIFY_GENERIC, b"del", key)
+    return count
 
 
 @command("unlink", -2, "write fast", group="generic", keys=[KeySpec("RM DELETE", index=1, lastkey=-1)],
@@ -386,6 +400,8 @@ def del_(client, argv):
          summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
          complexity="O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.")
 def unlink(client, argv):
+    if client.server.notify_flags:
+        return _delete_notifying(client, argv[1:])
     delete = client.db.delete
     return sum(1 for key in argv[1:] if delete(key))
 
@@ -457,6 +473,10 @@ def _rename(client, argv, nx: bool):
     db.delete(src)
     if stamp is not None:
         db.access[dst] = stamp  # the same object moved: it keeps its LRU/LFU data
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_NEW, b"new", dst)  # dst is always added afresh
+        key_event(client, NOTIFY_GENERIC, b"rename_from", src)
+        key_event(client, NOTIFY_GENERIC, b"rename_to", dst)
     return 1 if nx else OK
 
 
@@ -516,6 +536,8 @@ def copy(client, argv):
     wake_blocked(client, dst_db, [newkey])
     if expire is not None:
         dst_db.set_expire(newkey, expire)
+    if client.server.notify_flags:
+        db_event(client.server, dst_db.id, NOTIFY_GENERIC, b"copy_to", newkey, True)
     return 1
 
 
@@ -543,6 +565,11 @@ def move(client, argv):
     if stamp is not None:
         dst.access[key] = stamp  # the same object moved: it keeps its LRU/LFU data
     wake_blocked(client, dst, [key])
+    server = client.server
+    if server.notify_flags:
+        db_event(server, dst.id, NOTIFY_NEW, b"new", key)
+        db_event(server, src.id, NOTIFY_GENERIC, b"move_from", key)
+        db_event(server, dst.id, NOTIFY_GENERIC, b"move_to", key)
     return 1
 
 
@@ -825,8 +852,12 @@ def _expire_generic(client, argv, basetime: int, seconds: bool, name: str):
             return 0
     if when <= db.clock.ms and db.expire_enabled:
         db.delete(key)  # an expiry in the past deletes the key (a write: DEL is propagated)
-        return 1
-    db.set_expire(key, when)
+        event = b"del"
+    else:
+        db.set_expire(key, when)
+        event = b"expire"
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_GENERIC, event, key)
     return 1
 
 
@@ -898,6 +929,8 @@ def pexpiretime(client, argv):
          since="2.2.0", summary="Remove the expiration from a key")
 def persist(client, argv):
     db = client.db
-    if db.get(argv[1]) is None:
+    if db.get(argv[1]) is None or not db.persist(argv[1]):
         return 0
-    return 1 if db.persist(argv[1]) else 0
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_GENERIC, b"persist", argv[1])
+    return 1

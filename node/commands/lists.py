@@ -47,6 +47,7 @@ from node.commands.keys import parse_ll, register_type
 from node.commands.spec import KeySpec, command
 from node.commands.strings import _INFINITE, ld_round, parse_long_double
 from node.errors import CommandError
+from node.notify import NOTIFY_LIST, key_event, key_removed
 from node.replies import NULL_ARRAY, OK
 
 LONG_MAX = 2**63 - 1
@@ -107,22 +108,37 @@ def _where(raw: bytes) -> bool:
     raise CommandError(errors.SYNTAX)
 
 
-def _removed(db, key: bytes, lst: ListObject, base: int, dirty: int) -> None:
+def _removed(client, key: bytes, lst: ListObject, base: int, dirty: int, event: bytes) -> None:
     """Elements were removed from ``lst`` in place: delete the key if it is empty, signal
-    WATCH either way, and leave the dirty counter ``dirty`` above ``base``."""
+    WATCH either way, leave the dirty counter ``dirty`` above ``base``, and publish
+    ``event`` (then ``del`` if the list is gone)."""
+    db = client.db
     if lst:
         db.touch(key)
     else:
         db.delete(key)
     db.clock.dirty = base + dirty
+    if client.server.notify_flags:
+        key_removed(client, NOTIFY_LIST, event, key, not lst)
 
 
-def _pushed(db, key: bytes, lst: ListObject, created: bool, base: int, dirty: int) -> None:
+def _pushed(client, key: bytes, lst: ListObject, created: bool, base: int, dirty: int, event: bytes) -> None:
+    db = client.db
     if created:
         db.set(key, lst)
     else:
         db.touch(key)
     db.clock.dirty = base + dirty
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_LIST, event, key, created)
+
+
+def _pop_event(head: bool) -> bytes:
+    return b"lpop" if head else b"rpop"
+
+
+def _push_event(head: bool) -> bytes:
+    return b"lpush" if head else b"rpush"
 
 
 def _pop_range(lst: ListObject, head: bool, count: int) -> list[bytes]:
@@ -173,7 +189,7 @@ def _push(client, argv, head: bool, xx: bool) -> int:
         lst.extendleft(argv[2:])
     else:
         lst.extend(argv[2:])
-    _pushed(db, key, lst, created, base, len(argv) - 2)
+    _pushed(client, key, lst, created, base, len(argv) - 2, _push_event(head))
     return len(lst)
 
 
@@ -226,10 +242,10 @@ def _pop(client, argv, head: bool):
     base = db.clock.dirty
     if not hascount:
         value = lst.popleft() if head else lst.pop()
-        _removed(db, key, lst, base, 1)
+        _removed(client, key, lst, base, 1, _pop_event(head))
         return value
     values = _pop_range(lst, head, count)
-    _removed(db, key, lst, base, len(values))
+    _removed(client, key, lst, base, len(values), _pop_event(head))
     return values
 
 
@@ -406,6 +422,8 @@ def lset(client, argv):
         raise CommandError(errors.OUT_OF_RANGE)
     lst[index] = argv[3]
     db.touch(key)
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_LIST, b"lset", key)
     return OK
 
 
@@ -445,7 +463,7 @@ def ltrim(client, argv):
             lst.popleft()
         for _ in range(rtrim):
             lst.pop()
-    _removed(db, key, lst, base, ltrim_ + rtrim)
+    _removed(client, key, lst, base, ltrim_ + rtrim, b"ltrim")
     return OK
 
 
@@ -491,7 +509,7 @@ def lrem(client, argv):
             lst.extend(kept)
     if not removed:
         return 0
-    _removed(db, key, lst, base, removed)
+    _removed(client, key, lst, base, removed, b"lrem")
     return removed
 
 
@@ -519,15 +537,19 @@ def linsert(client, argv):
         return -1
     lst.insert(i + 1 if after else i, argv[4])
     db.touch(key)
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_LIST, b"linsert", key)
     return len(lst)
 
 
 # -- moving between lists -------------------------------------------------------------------------
 
 
-def _move(db, src: bytes, dst: bytes, slist: ListObject, head_from: bool, head_to: bool) -> bytes:
+def _move(client, src: bytes, dst: bytes, slist: ListObject, head_from: bool, head_to: bool) -> bytes:
     """lmoveGenericCommand once the source is known to be a non-empty list: checks the
-    destination's type, pops, pushes; returns the element."""
+    destination's type, pops, pushes; returns the element. Events as Redis publishes
+    them: the push on ``dst`` first, then the pop on ``src`` (and its ``del``)."""
+    db = client.db
     dlist = db.get(dst)
     if dlist is not None and type(dlist) is not ListObject:
         raise CommandError(errors.WRONGTYPE)
@@ -549,6 +571,9 @@ def _move(db, src: bytes, dst: bytes, slist: ListObject, head_from: bool, head_t
     else:
         db.delete(src)
     db.clock.dirty = base + 1
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_LIST, _push_event(head_to), dst, created)
+        key_removed(client, NOTIFY_LIST, _pop_event(head_from), src, not slist)
     return value
 
 
@@ -558,7 +583,7 @@ def _lmove(client, argv, head_from: bool, head_to: bool):
     slist = get_list(db, src)
     if slist is None:
         return None
-    return _move(db, src, argv[2], slist, head_from, head_to)
+    return _move(client, src, argv[2], slist, head_from, head_to)
 
 
 _MOVE_KEYS = [KeySpec("RW ACCESS DELETE", index=1), KeySpec("RW INSERT", index=2)]
@@ -621,10 +646,10 @@ def _first_list(db, keys: list[bytes], client=None) -> tuple[bytes | None, ListO
     return None, None
 
 
-def _pop_with_key(db, key: bytes, lst: ListObject, head: bool, count: int) -> list:
-    base = db.clock.dirty
+def _pop_with_key(client, key: bytes, lst: ListObject, head: bool, count: int) -> list:
+    base = client.db.clock.dirty
     values = _pop_range(lst, head, count)
-    _removed(db, key, lst, base, len(values))
+    _removed(client, key, lst, base, len(values), _pop_event(head))
     return [key, values]
 
 
@@ -639,7 +664,7 @@ def lmpop(client, argv):
     key, lst = _first_list(db, keys)
     if lst is None:
         return NULL_ARRAY
-    return _pop_with_key(db, key, lst, head, count)  # type: ignore[arg-type]
+    return _pop_with_key(client, key, lst, head, count)  # type: ignore[arg-type]
 
 
 # -- blocking -------------------------------------------------------------------------------------
@@ -654,7 +679,7 @@ def _bpop(client, argv, head: bool):
         return Block(list(keys), timeout, NULL_ARRAY)
     base = db.clock.dirty
     value = lst.popleft() if head else lst.pop()
-    _removed(db, key, lst, base, 1)  # type: ignore[arg-type]
+    _removed(client, key, lst, base, 1, _pop_event(head))  # type: ignore[arg-type]
     return [key, value]
 
 
@@ -689,7 +714,7 @@ def _blmove(client, argv, head_from: bool, head_to: bool, timeout: float):
         if client.in_exec:
             return None  # Redis answers a null bulk when it may not block
         return Block([src], timeout, NULL_ARRAY)
-    return _move(db, src, argv[2], slist, head_from, head_to)
+    return _move(client, src, argv[2], slist, head_from, head_to)
 
 
 @command("blmove", 6, "write denyoom noscript blocking", group="list", keys=_MOVE_KEYS, since="6.2.0",
@@ -718,4 +743,4 @@ def blmpop(client, argv):
     key, lst = _first_list(db, keys, client)
     if lst is None:
         return Block(list(keys), timeout, NULL_ARRAY)
-    return _pop_with_key(db, key, lst, head, count)  # type: ignore[arg-type]
+    return _pop_with_key(client, key, lst, head, count)  # type: ignore[arg-type]

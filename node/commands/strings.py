@@ -9,6 +9,11 @@ commands that replace it (SET, GETSET, MSET) clear it, as in Redis.
 Argument parsing follows Redis 7.0's ``t_string.c`` step by step, because the order of the
 checks decides which error a bad command gets (for example GETEX on a missing key answers
 nil before looking at its expire argument).
+
+Keyspace notifications (``node/notify.py``) are published only behind a test of
+``server.notify_flags``, so SET and GET pay one attribute read when they are off. A write
+that creates its key publishes ``new`` first; a write that replaces an expired key looks it
+up first (publishing ``expired``), as Redis's ``lookupKeyWrite`` does.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import re
 from node import errors
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
+from node.notify import NOTIFY_GENERIC, NOTIFY_STRING, key_event
 from node.replies import OK
 
 LLONG_MAX = 2**63 - 1
@@ -138,10 +144,21 @@ def _expire_at_ms(raw: bytes, flags: int, now_ms: int, name: str) -> int:
          summary="Set the string value of a key")
 def set_(client, argv):
     if len(argv) == 3:
+        if client.server.notify_flags:
+            _store_notifying(client, argv[1], argv[2], b"set")
+            return OK
         client.db.set(argv[1], argv[2])
         return OK
     flags, expire = _parse_extended(argv, True)
     return _set_generic(client, argv[1], argv[2], flags, expire, "set", OK, None)
+
+
+def _store_notifying(client, key: bytes, value: bytes, event: bytes, keep_ttl: bool = False) -> None:
+    """``db.set`` plus its events, for writes that did not look the key up first."""
+    db = client.db
+    created = db.peek(key) is None  # expires a stale key first ("expired"), like lookupKeyWrite
+    db.set(key, value, keep_ttl=keep_ttl)
+    key_event(client, NOTIFY_STRING, event, key, created)
 
 
 def _set_generic(client, key: bytes, value: bytes, flags: int, expire: bytes | None, name: str,
@@ -154,12 +171,15 @@ def _set_generic(client, key: bytes, value: bytes, flags: int, expire: bytes | N
         found = db.get(key) is not None
         if (flags & _NX and found) or (flags & _XX and not found):
             return old if flags & _GET else abort_reply
-    db.set(key, value, keep_ttl=bool(flags & _KEEPTTL))
+    if client.server.notify_flags:
+        _store_notifying(client, key, value, b"set", bool(flags & _KEEPTTL))
+    else:
+        db.set(key, value, keep_ttl=bool(flags & _KEEPTTL))
     if when is not None:
-        if when < db.clock.ms:
-            db.delete(key)  # an absolute time already past: the key is gone at once
-        else:
-            db.set_expire(key, when)
+        # A time already past is kept too: the key expires at its next lookup (7.0).
+        db.set_expire(key, when)
+        if client.server.notify_flags:
+            key_event(client, NOTIFY_GENERIC, b"expire", key)
     return old if flags & _GET else ok_reply
 
 
@@ -170,6 +190,8 @@ def setnx(client, argv):
     if db.get(argv[1]) is not None:
         return 0
     db.set(argv[1], argv[2])
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_STRING, b"set", argv[1], True)
     return 1
 
 
@@ -199,10 +221,16 @@ def getex(client, argv):
         when = _expire_at_ms(expire, flags, db.clock.ms, "getex")
         if flags & (_EXAT | _PXAT) and when <= db.clock.ms:
             db.delete(key)  # Redis's checkAlreadyExpired: "now" itself counts as past here
+            event = b"del"
         else:
             db.set_expire(key, when)
-    elif flags & _PERSIST:
-        db.persist(key)
+            event = b"expire"
+    elif flags & _PERSIST and db.persist(key):
+        event = b"persist"
+    else:
+        return value
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_GENERIC, event, key)
     return value
 
 
@@ -213,6 +241,8 @@ def getdel(client, argv):
     value = get_string(db, argv[1])
     if value is not None:
         db.delete(argv[1])
+        if client.server.notify_flags:
+            key_event(client, NOTIFY_GENERIC, b"del", argv[1])
     return value
 
 
@@ -222,6 +252,8 @@ def getset(client, argv):
     db = client.db
     old = get_string(db, argv[1])
     db.set(argv[1], argv[2])
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_STRING, b"set", argv[1], old is None)
     return old
 
 
@@ -244,6 +276,10 @@ def mget(client, argv):
 def mset(client, argv):
     if len(argv) % 2 == 0:
         raise CommandError(errors.wrong_arity("mset"))
+    if client.server.notify_flags:
+        for j in range(1, len(argv), 2):
+            _store_notifying(client, argv[j], argv[j + 1], b"set")
+        return OK
     set_key = client.db.set
     for j in range(1, len(argv), 2):
         set_key(argv[j], argv[j + 1])
@@ -261,8 +297,11 @@ def msetnx(client, argv):
     for j in range(1, len(argv), 2):
         if db.get(argv[j]) is not None:
             return 0
+    notifying = client.server.notify_flags
     for j in range(1, len(argv), 2):
         db.set(argv[j], argv[j + 1])
+        if notifying:
+            key_event(client, NOTIFY_STRING, b"set", argv[j], True)
     return 1
 
 
@@ -286,10 +325,13 @@ def append(client, argv):
     value = get_string(db, key)
     if value is None:
         db.set(key, tail)
-        return len(tail)
-    total = len(value) + len(tail)
-    _check_length(client, total)
-    db.set(key, value + tail, keep_ttl=True)
+        total = len(tail)
+    else:
+        total = len(value) + len(tail)
+        _check_length(client, total)
+        db.set(key, value + tail, keep_ttl=True)
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_STRING, b"append", key, value is None)
     return total
 
 
@@ -318,15 +360,17 @@ def setrange(client, argv):
         _check_length(client, offset + len(piece))
         new = bytes(offset) + piece
         db.set(key, new)
-        return len(new)
-    if not piece:
-        return len(value)
-    _check_length(client, offset + len(piece))
-    if offset >= len(value):
-        new = value + bytes(offset - len(value)) + piece
     else:
-        new = value[:offset] + piece + value[offset + len(piece):]
-    db.set(key, new, keep_ttl=True)
+        if not piece:
+            return len(value)
+        _check_length(client, offset + len(piece))
+        if offset >= len(value):
+            new = value + bytes(offset - len(value)) + piece
+        else:
+            new = value[:offset] + piece + value[offset + len(piece):]
+        db.set(key, new, keep_ttl=True)
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_STRING, b"setrange", key, value is None)
     return len(new)
 
 
@@ -385,6 +429,8 @@ def _incr_by(client, key: bytes, delta: int) -> int:
     if not LLONG_MIN <= new <= LLONG_MAX:
         raise CommandError(errors.OVERFLOW)
     db.set(key, b"%d" % new, keep_ttl=True)
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_STRING, b"incrby", key, value is None)
     return new
 
 
@@ -437,6 +483,8 @@ def incrbyfloat(client, argv):
         raise CommandError(errors.INCR_NAN_INF)
     new = ld_format_human(total)
     db.set(key, new, keep_ttl=True)
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_STRING, b"incrbyfloat", key, value is None)
     return new
 
 
