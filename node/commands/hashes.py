@@ -27,6 +27,7 @@ from node.commands.keys import compile_glob, parse_ll, parse_scan_cursor, regist
 from node.commands.spec import KeySpec, command
 from node.commands.strings import _INFINITE, ld_add, ld_format_human, parse_long_double
 from node.errors import CommandError
+from node.notify import NOTIFY_HASH, key_event, key_removed
 from node.replies import OK
 
 LLONG_MAX = 2**63 - 1
@@ -66,13 +67,17 @@ def get_hash(db, key: bytes) -> HashObject | None:
     raise CommandError(errors.WRONGTYPE)
 
 
-def _stored(db, key: bytes, h: HashObject, created: bool, dirty: int) -> None:
-    """Record a change of ``dirty`` units to ``h`` (``created``: not in the db yet)."""
+def _stored(client, key: bytes, h: HashObject, created: bool, dirty: int, event: bytes) -> None:
+    """Record a change of ``dirty`` units to ``h`` (``created``: not in the db yet) and
+    publish ``event``."""
+    db = client.db
     if created:
         db.set(key, h)
     else:
         db.touch(key)
     db.clock.dirty += dirty - 1
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_HASH, event, key, created)
 
 
 def _check_entries(client, h: HashObject) -> None:
@@ -110,12 +115,7 @@ def _hset(client, argv) -> int:
     added = len(h) - before
     if h.listpack and len(h) > config.hash_max_listpack_entries:  # checked on updates too
         h.listpack = False
-    if created:
-        db.set(key, h)
-    else:
-        db.touch(key)
-    if argc > 4:
-        db.clock.dirty += (argc - 2) // 2 - 1  # Redis counts every pair given
+    _stored(client, key, h, created, (argc - 2) // 2, b"hset")  # Redis counts every pair given
     return added
 
 
@@ -149,7 +149,7 @@ def hsetnx(client, argv):
         h.listpack = False
     h[field] = value
     _check_entries(client, h)
-    _stored(db, key, h, created, 1)
+    _stored(client, key, h, created, 1, b"hset")
     return 1
 
 
@@ -254,19 +254,22 @@ def hdel(client, argv):
             db.delete(key)
             containers.forget(h)
         db.clock.dirty += deleted - 1
+        if client.server.notify_flags:
+            key_removed(client, NOTIFY_HASH, b"hdel", key, not h)
     return deleted
 
 
 # -- HINCRBY, HINCRBYFLOAT ----------------------------------------------------------------------------
 
 
-def _set_number(client, key: bytes, h: HashObject, created: bool, field: bytes, value: bytes) -> None:
+def _set_number(client, key: bytes, h: HashObject, created: bool, field: bytes, value: bytes,
+                event: bytes) -> None:
     """hashTypeSet for the counters: the field and the new value decide the encoding too."""
     if h.listpack and max(len(field), len(value)) > client.server.config.hash_max_listpack_value:
         h.listpack = False
     h[field] = value
     _check_entries(client, h)
-    _stored(client.db, key, h, created, 1)
+    _stored(client, key, h, created, 1, event)
 
 
 @command("hincrby", 4, "write denyoom fast", group="hash", keys=[KeySpec("RW ACCESS UPDATE", index=1)],
@@ -291,7 +294,7 @@ def hincrby(client, argv):
     new = value + incr
     if not LLONG_MIN <= new <= LLONG_MAX:
         raise CommandError(errors.OVERFLOW)
-    _set_number(client, key, h, created, field, b"%d" % new)
+    _set_number(client, key, h, created, field, b"%d" % new, b"hincrby")
     return new
 
 
@@ -322,7 +325,7 @@ def hincrbyfloat(client, argv):
     if total is None:
         raise CommandError(errors.INCR_NAN_INF)
     new = ld_format_human(total)
-    _set_number(client, key, h, created, field, new)
+    _set_number(client, key, h, created, field, new, b"hincrbyfloat")
     return new
 
 

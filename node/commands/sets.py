@@ -29,6 +29,7 @@ from node.commands.hashes import scan_options
 from node.commands.keys import compile_glob, parse_ll, parse_scan_cursor, register_type
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
+from node.notify import NOTIFY_GENERIC, NOTIFY_SET, key_event, key_removed
 from node.replies import SetReply
 
 LONG_MAX = 2**63 - 1
@@ -136,6 +137,8 @@ def sadd(client, argv):
     else:
         db.touch(key)
     db.clock.dirty += added - 1
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_SET, b"sadd", key, created)
     return added
 
 
@@ -160,6 +163,8 @@ def srem(client, argv):
         else:
             _gone(db, key, s)
         db.clock.dirty += deleted - 1
+        if client.server.notify_flags:
+            key_removed(client, NOTIFY_SET, b"srem", key, not s)
     return deleted
 
 
@@ -184,7 +189,11 @@ def smove(client, argv):
         db.touch(src_key)
     else:
         _gone(db, src_key, src)
-    if dst is None:
+    notifying = client.server.notify_flags
+    if notifying:
+        key_removed(client, NOTIFY_SET, b"srem", src_key, not src)
+    created = dst is None
+    if created:
         dst = SetObject((member,))
         dst.intset = is_int(member) and _max_intset(client) >= 1
         db.set(dst_key, dst)
@@ -197,6 +206,8 @@ def smove(client, argv):
             dst.add(member)
         db.touch(dst_key)
     db.clock.dirty += added - 1  # Redis: one for the move, one more if dst gained it
+    if notifying and added:
+        key_event(client, NOTIFY_SET, b"sadd", dst_key, created)
     return 1
 
 
@@ -260,6 +271,8 @@ def spop(client, argv):
         db.touch(key)
     else:
         _gone(db, key, s)
+    if client.server.notify_flags:
+        key_removed(client, NOTIFY_SET, b"spop", key, not s)
     return member
 
 
@@ -273,7 +286,8 @@ def _spop_count(client, argv):
     if s is None or count == 0:
         return SetReply()
     size = len(s)
-    if count >= size:
+    emptied = count >= size
+    if emptied:
         out = ordered(s)
         _gone(db, key, s)
     else:
@@ -293,6 +307,8 @@ def _spop_count(client, argv):
             s.intset = len(s) <= _max_intset(client) and _all_ints(s)
         db.touch(key)
     db.clock.dirty += count  # Redis: dirty += count, then one more for the key
+    if client.server.notify_flags:
+        key_removed(client, NOTIFY_SET, b"spop", key, emptied)
     return SetReply(out)
 
 
@@ -373,18 +389,28 @@ def sinterstore(client, argv):
     db = client.db
     found = _intersection(_lookup_all(db, argv[2:]))
     common = found[1] if found is not None else ()
-    return _store(client, argv[1], common)
+    return _store(client, argv[1], common, b"sinterstore")
 
 
-def _store(client, key: bytes, members) -> int:
+def _store(client, key: bytes, members, event: bytes, result: SetObject | None = None) -> int:
+    """Store the result of SINTERSTORE & co. at ``key`` (or delete ``key`` when empty)."""
     db = client.db
     if not members:
         old = db.peek(key)
-        if db.delete(key) and type(old) is SetObject:
-            containers.forget(old)
+        if db.delete(key):
+            if type(old) is SetObject:
+                containers.forget(old)
+            if client.server.notify_flags:
+                key_event(client, NOTIFY_GENERIC, b"del", key)
         return 0
-    result = _build(members, _max_intset(client))
-    db.set(key, result)
+    if result is None:
+        result = _build(members, _max_intset(client))
+    if client.server.notify_flags:
+        created = db.peek(key) is None  # a stale key expires first, as in setKey's lookup
+        db.set(key, result)
+        key_event(client, NOTIFY_SET, event, key, created)
+    else:
+        db.set(key, result)
     return len(result)
 
 
@@ -482,7 +508,7 @@ def sunion(client, argv):
          summary="Add multiple sets and store the resulting set in a key", complexity=_UNION_COMPLEXITY)
 def sunionstore(client, argv):
     result = _union(_lookup_all(client.db, argv[2:]))
-    return _store(client, argv[1], result)
+    return _store(client, argv[1], result, b"sunionstore")
 
 
 @command("sdiff", -2, "readonly", group="set", keys=[KeySpec("RO ACCESS", index=1, lastkey=-1)],
@@ -497,12 +523,9 @@ def sdiff(client, argv):
          summary="Subtract multiple sets and store the resulting set in a key", complexity=_UNION_COMPLEXITY)
 def sdiffstore(client, argv):
     result, intset = _diff(_lookup_all(client.db, argv[2:]), _max_intset(client))
-    if not result:
-        return _store(client, argv[1], result)
     stored = SetObject(result)
     stored.intset = intset
-    client.db.set(argv[1], stored)
-    return len(stored)
+    return _store(client, argv[1], result, b"sdiffstore", stored)
 
 
 # -- SSCAN ----------------------------------------------------------------------------------------
