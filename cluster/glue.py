@@ -293,48 +293,42 @@ class ClusterNode:
         and after EXEC/DISCARD (kept across MULTI's queued commands). Commands that EXEC runs
         are not routed again: EXEC routed all their keys together.
 
-        Fast path (the steady state): a command whose keys are a fixed legacy range (GET,
-        SET, ...; not movable), one key, cluster OK, no slot open, the slot is mine: one
+        Fast path (the steady state): a command with one key at a fixed place
+        (``spec.single_key``: GET, SET, ...), cluster OK, no slot open, the slot is mine: one
         CRC16 (``binascii.crc_hqx`` inline, the same function as crcmod's XMODEM) and one
         list index."""
-        if client.asking:
-            if client.in_exec:
-                return None
-            asking = True
-            name = spec.name_bytes
-            if (client.multi is None and name != b"multi") or name in _ENDS_TRANSACTION:
-                client.asking = False
-        else:
-            if client.in_exec:
-                return None
-            asking = False
+        if client.asking or client.in_exec:
+            return self._route_flagged(client, spec, argv)
+        index = spec.single_key
+        if index and len(argv) > index:
+            state = self.state
+            if state.ok and not state.migrating_to and not state.importing_from:
+                key = argv[index]
+                if 123 in key:  # "{": a hash tag may apply
+                    slot = key_hash_slot(key)
+                else:
+                    slot = _crc16(key, 0) & 0x3FFF
+                if state.slots[slot] is state.myself:
+                    return None
+        return self._route_keys(client, spec, argv, False)
+
+    def _route_flagged(self, client: "Client", spec: "CommandSpec", argv: list[bytes]) -> str | None:
+        """route() for a client in EXEC or with ASKING set."""
+        if client.in_exec:
+            return None
+        name = spec.name_bytes
+        if (client.multi is None and name != b"multi") or name in _ENDS_TRANSACTION:
+            client.asking = False
+        return self._route_keys(client, spec, argv, True)
+
+    def _route_keys(self, client: "Client", spec: "CommandSpec", argv: list[bytes], asking: bool) -> str | None:
+        """The general case: every key of the command through routing.route()."""
         if not (spec.key_specs or spec.getkeys):
             if client.multi and spec.name_bytes == b"exec":
                 return self._route_exec(client, asking)
             return None
+        keys = spec.keys_of(argv)
         state = self.state
-        first = spec.first_key
-        if first and not spec.movable:
-            argc = len(argv)
-            if argc <= first:
-                return None
-            last = spec.last_key
-            if last == first:
-                key = argv[first]
-                if state.ok and not state.migrating_to and not state.importing_from:
-                    if 123 in key:  # "{": a hash tag may apply
-                        slot = key_hash_slot(key)
-                    else:
-                        slot = _crc16(key, 0) & 0x3FFF
-                    if state.slots[slot] is state.myself:
-                        return None
-                keys = [key]
-            else:
-                if last < 0:
-                    last += argc
-                keys = argv[first : last + 1 : spec.key_step or 1]
-        else:
-            keys = spec.keys_of(argv)
         if not keys:
             return None
         redirect = route_command(

@@ -148,6 +148,10 @@ class CommandSpec:
     movable: bool = False
     name_bytes: bytes = b""  # ``name`` encoded once (CLIENT LIST cmd=, stats)
     write: bool = False  # "write" in flags, precomputed for dispatch
+    # argv index of the key of a command that always has exactly one, at a fixed place
+    # (GET, SET, INCR, ...; legacy range first == last, not movable), else 0: the fast path
+    # of cluster routing.
+    single_key: int = 0
     # Runtime statistics (INFO commandstats), kept apart from the declaration.
     calls: int = 0
     usec: int = 0
@@ -305,6 +309,8 @@ def container(name: str, arity: int = -2, flags: str = "", *, group: str, summar
 def _register(spec: CommandSpec) -> None:
     spec.name_bytes = spec.name.encode()
     spec.write = "write" in spec.flags
+    if spec.first_key and spec.last_key == spec.first_key and not spec.movable:
+        spec.single_key = spec.first_key
     if "|" in spec.name:
         parent_name, sub = spec.name.split("|", 1)
         parent = REGISTRY[parent_name.encode()]
