@@ -62,13 +62,14 @@ from bisect import bisect_left, insort
 from sortedcontainers import SortedList
 
 from node import errors
-from node.blocking import Block, is_rerun
+from node.blocking import Block, is_rerun, keys_to_serve
 from node.commands import containers
 from node.commands.hashes import scan_options
 from node.commands.keys import compile_glob, parse_ll, parse_scan_cursor, register_type, type_name
 from node.commands.lists import parse_list_timeout, parse_mpop_count
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
+from node.notify import NOTIFY_GENERIC, NOTIFY_ZSET, key_event, key_removed
 from node.replies import NULL_ARRAY, format_double
 
 LONG_MAX = 2**63 - 1
@@ -388,12 +389,34 @@ def get_zset(db, key: bytes) -> ZSet | None:
     raise CommandError(errors.WRONGTYPE)
 
 
-def _after_removal(db, key: bytes, zset: ZSet) -> None:
+def _after_removal(client, key: bytes, zset: ZSet, event: bytes) -> None:
+    """Members were removed: delete the key if the zset is empty; publish ``event`` (and
+    ``del``)."""
+    db = client.db
     if zset.scores:
         db.touch(key)
     else:
         containers.forget(zset.scores)
         db.delete(key)
+    if client.server.notify_flags:
+        key_removed(client, NOTIFY_ZSET, event, key, not zset.scores)
+
+
+def store_zset(client, dst: bytes, zset: ZSet | None, event: bytes) -> int:
+    """The end of every ``*STORE`` command writing a zset (ZUNIONSTORE, ZRANGESTORE,
+    GEOSEARCHSTORE...): store ``zset`` at ``dst``, or delete ``dst`` when there is no result;
+    returns the stored cardinality."""
+    db = client.db
+    notifying = client.server.notify_flags
+    if zset is None:
+        if db.delete(dst) and notifying:
+            key_event(client, NOTIFY_GENERIC, b"del", dst)
+        return 0
+    created = notifying and db.peek(dst) is None  # a stale dst expires first (setKey's lookup)
+    db.set(dst, zset)
+    if notifying:
+        key_event(client, NOTIFY_ZSET, event, dst, created)
+    return len(zset.scores)
 
 
 # -- numbers ----------------------------------------------------------------------------------
@@ -650,6 +673,8 @@ def _zadd_generic(client, argv, flags: int):
         db.set(key, zset)
     elif added or updated:
         db.touch(key)
+    if (added or updated) and client.server.notify_flags:
+        key_event(client, NOTIFY_ZSET, b"zincr" if incr else b"zadd", key, created)
     if incr:
         return score if processed else None
     return added + updated if ch else added
@@ -685,6 +710,8 @@ def zadd(client, argv):
         zset = ZSet(skiplist=entries == 0 or len(member) > max_value)
         zset.insert(member, score, entries, max_value)
         db.set(key, zset)
+        if client.server.notify_flags:
+            key_event(client, NOTIFY_ZSET, b"zadd", key, True)
         return 1
     if type(zset) is not ZSet:
         raise CommandError(errors.WRONGTYPE)
@@ -693,10 +720,14 @@ def zadd(client, argv):
         entries, max_value = _limits(client)
         zset.insert(member, score, entries, max_value)
         db.touch(key)
+        if client.server.notify_flags:
+            key_event(client, NOTIFY_ZSET, b"zadd", key)
         return 1
     if score != cur:
         zset.update(member, score)
         db.touch(key)
+        if client.server.notify_flags:
+            key_event(client, NOTIFY_ZSET, b"zadd", key)
     return 0
 
 
@@ -785,6 +816,7 @@ def zrevrank(client, argv):
 # -- ZRANGE and its legacy forms ------------------------------------------------------------------
 
 _AUTO, _RANK, _SCORE, _LEX = 0, 1, 2, 3
+_ZREMRANGE_EVENTS = {_RANK: b"zremrangebyrank", _SCORE: b"zremrangebyscore", _LEX: b"zremrangebylex"}
 
 
 def _rank_positions(n: int, start: int, end: int, reverse: bool) -> tuple[int, int]:
@@ -883,10 +915,8 @@ def _zrange_generic(client, argv, first: int, store: bool, rangetype: int, rever
 def _store_range(client, dst: bytes, items: list, exact_hint: bool) -> int:
     """ZRANGESTORE's result: created by zsetTypeCreate (the rank form knows its length, the
     others start as a listpack), then filled in emission order with zsetAdd's conversions."""
-    db = client.db
     if not items:
-        db.delete(dst)
-        return 0
+        return store_zset(client, dst, None, b"zrangestore")
     entries, max_value = _limits(client)
     hint = len(items) if exact_hint else 0
     if hint > entries:
@@ -904,8 +934,7 @@ def _store_range(client, dst: bytes, items: list, exact_hint: bool) -> int:
             pairs = [(0.0, m) if s == 0 else (s, m) for s, m in items[:k]]
             pairs.extend(items[k:])
             zset = ZSet.from_pairs(pairs, listpack=False)
-    db.set(dst, zset)
-    return len(zset.scores)
+    return store_zset(client, dst, zset, b"zrangestore")
 
 
 _ZRANGE_KEYS = _KEY_RO_ACCESS
@@ -979,7 +1008,7 @@ def zrem(client, argv):
             if not zset.scores:
                 break
     if removed:
-        _after_removal(db, key, zset)
+        _after_removal(client, key, zset, b"zrem")
     return removed
 
 
@@ -1014,7 +1043,7 @@ def _zremrange(client, argv, rangetype: int) -> int:
         lo, hi = zset.lex_bounds(rng)
     removed = len(zset.delete_slice(lo, hi))
     if removed:
-        _after_removal(db, key, zset)
+        _after_removal(client, key, zset, _ZREMRANGE_EVENTS[rangetype])
     return removed
 
 
@@ -1040,7 +1069,7 @@ def zremrangebylex(client, argv):
 # -- pops -------------------------------------------------------------------------------------
 
 
-def _pop_pairs(db, key: bytes, zset: ZSet, count: int, maximum: bool) -> list:
+def _pop_pairs(client, key: bytes, zset: ZSet, count: int, maximum: bool) -> list:
     """Remove up to ``count`` elements from one end; (score, member) pairs in pop order."""
     n = len(zset.scores)
     if count > n:
@@ -1049,7 +1078,7 @@ def _pop_pairs(db, key: bytes, zset: ZSet, count: int, maximum: bool) -> list:
         items = zset.delete_slice(n - count, n, reverse=True)
     else:
         items = zset.delete_slice(0, count)
-    _after_removal(db, key, zset)
+    _after_removal(client, key, zset, b"zpopmax" if maximum else b"zpopmin")
     return items
 
 
@@ -1076,7 +1105,7 @@ def _zpop(client, argv, maximum: bool):
     key, zset = _first_zset(db, argv[1:2])
     if zset is None or count == 0:
         return []
-    items = _pop_pairs(db, key, zset, 1 if count == -1 else count, maximum)
+    items = _pop_pairs(client, key, zset, 1 if count == -1 else count, maximum)
     if count != -1 and client.proto > 2:
         return [[m, s] for s, m in items]
     out = []
@@ -1104,7 +1133,7 @@ def _servable(client, db, keys):
     """blockingGenericZpopCommand's scan: the first key holding a zset, or (None, None).
     WRONGTYPE at the first key of another type, except when the node re-runs a parked
     command: Redis 7.0 serves blocked clients only from zsets, so it keeps waiting."""
-    for key in keys:
+    for key in keys_to_serve(client, keys):
         value = db.get(key)
         if value is None:
             continue
@@ -1124,7 +1153,7 @@ def _bzpop(client, argv, maximum: bool):
     key, value = _servable(client, db, keys)
     if value is None:
         return Block(list(keys), timeout, NULL_ARRAY)
-    score, member = _pop_pairs(db, key, value, 1, maximum)[0]
+    score, member = _pop_pairs(client, key, value, 1, maximum)[0]
     return [key, member, score]
 
 
@@ -1168,7 +1197,7 @@ def _zmpop(client, argv, numkeys_idx: int, blocking: bool):
         key, value = _first_zset(db, keys)
         if value is None:
             return NULL_ARRAY
-    items = _pop_pairs(db, key, value, count, maximum)
+    items = _pop_pairs(client, key, value, count, maximum)
     return [key, [[m, s] for s, m in items]]
 
 
@@ -1326,13 +1355,11 @@ def _setop_generic(client, argv, numkeys_idx: int, op: int, dst: bytes | None, c
 
     if dst is not None:
         if not result:
-            db.delete(dst)
-            return 0
+            return store_zset(client, dst, None, name.encode())
         entries, max_value = _limits(client)
         listpack = len(result) <= entries and max(len(m) for m in result) <= max_value
         zset = ZSet.from_pairs([(s, m) for m, s in result.items()], listpack)
-        db.set(dst, zset)
-        return len(zset.scores)
+        return store_zset(client, dst, zset, name.encode())
     items = sorted([(s, m) for m, s in result.items()])
     if withscores:
         return _with_scores(client, items)
