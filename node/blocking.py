@@ -15,6 +15,11 @@ instead of a reply, and the node does the rest:
   serves blocked clients only from keys of the right type, so a re-run skips a key of
   another type where a first run answers WRONGTYPE). A re-run is not a new call: it does
   not show in MONITOR or count in commandstats again, but its writes are propagated;
+* keys become ready in the order writes stored a list, zset or stream under them, and a
+  client blocked on several keys is served from the ready key being handled, as Redis's
+  handleClientsBlockedOnKeys does (``BLPOP a b 0`` then ``MULTI / RPUSH b / RPUSH a / EXEC``
+  pops from ``b``): a handler that takes several keys asks :func:`keys_to_serve` which of
+  them it may serve from (all of them on a first run, only the ready key on a re-run);
 * when ``timeout`` seconds pass (0 = forever) the client gets ``timeout_reply``
   (``NULL_ARRAY`` for BLPOP: ``*-1`` in RESP2, null in RESP3);
 * inside MULTI/EXEC a Block is answered with ``timeout_reply`` at once: Redis never blocks
@@ -78,6 +83,30 @@ def is_rerun(client) -> bool:
     return client.server.blocking.rerunning is client
 
 
+def keys_to_serve(client, keys: list[bytes]) -> list[bytes]:
+    """The keys a multi-key blocking command may serve from, in order: all of ``keys`` on a
+    first run (or when ``client`` is None: a non-blocking twin sharing the code); on a
+    re-run, only the key that became ready, as Redis serves a blocked client from that key
+    and not from the first of its keys that holds data."""
+    if client is not None:
+        registry = client.server.blocking
+        if registry.rerunning is client and registry.serving_key is not None:
+            return [registry.serving_key]
+    return keys
+
+
+# TYPE names of the values a blocked client can be served from (Redis's BLOCKED_LIST,
+# BLOCKED_ZSET, BLOCKED_STREAM); storing any other type under a key does not make it ready.
+_SERVABLE_TYPES = frozenset((b"list", b"zset", b"stream"))
+
+
+def _stores_servable(db, key: bytes) -> bool:
+    from node.commands.keys import type_name  # node.commands imports this module
+
+    value = db.data.get(key)
+    return value is not None and type_name(value) in _SERVABLE_TYPES
+
+
 class BlockingRegistry:
     """The clients blocked on each (db, key), in the order they blocked.
 
@@ -94,6 +123,7 @@ class BlockingRegistry:
         self.by_client: dict[int, Waiter] = {}
         self.ready: list[tuple[int, bytes]] = []
         self.rerunning = None  # the client whose command serve_ready is re-running
+        self.serving_key: bytes | None = None  # ... and the ready key it is served from
         self._serving = False
 
     def __len__(self) -> int:
@@ -121,9 +151,20 @@ class BlockingRegistry:
                     del self.by_key[(waiter.db_id, key)]
 
     def signal(self, db_id: int, keys: list[bytes]) -> None:
+        """``keys`` of database ``db_id`` were written: queue those that clients wait on
+        and that now hold a list, zset or stream (Redis's signalKeyAsReady; a SET, HSET or
+        DEL of the key does not make it ready, so it does not take a place in the order
+        keys are served in). Stream waiters see every write (XREADGROUP answers an error
+        when its stream is deleted or replaced)."""
         by_key = self.by_key
+        db = None
         for key in keys:
-            if (db_id, key) in by_key:
+            waiters = by_key.get((db_id, key))
+            if waiters is None:
+                continue
+            if db is None:
+                db = self.server.dbs[db_id]
+            if _stores_servable(db, key) or any(w.spec.group == "stream" for w in waiters):
                 self.ready.append((db_id, key))
 
     def unblock(self, client, as_error: bool) -> bool:
@@ -154,7 +195,7 @@ class BlockingRegistry:
                     for waiter in list(self.by_key.get(slot, ())):
                         if waiter.done or waiter.client.closing:
                             continue
-                        reply = self._rerun(waiter)
+                        reply = self._rerun(waiter, slot[1])
                         if type(reply) is Block:
                             continue
                         self._forget(waiter)
@@ -162,19 +203,21 @@ class BlockingRegistry:
         finally:
             self._serving = False
 
-    def _rerun(self, waiter: Waiter) -> object:
+    def _rerun(self, waiter: Waiter, key: bytes) -> object:
+        """Run ``waiter``'s command again to serve it from the ready ``key``."""
         client, spec, argv = waiter.client, waiter.spec, waiter.argv
         server = self.server
         clock = server.clock
         dirty = clock.dirty
         self.rerunning = client
+        self.serving_key = key
         try:
             reply = spec.handler(client, argv)
         except CommandError as exc:
             reply = ErrorReply(exc.message)
             server.count_error(exc.message)
         finally:
-            self.rerunning = None
+            self.rerunning = self.serving_key = None
         if clock.dirty != dirty:
             if server.propagate is not None:
                 server.propagate(client, spec, argv)

@@ -42,7 +42,7 @@ from collections import deque
 from itertools import islice
 
 from node import errors
-from node.blocking import Block, is_rerun
+from node.blocking import Block, is_rerun, keys_to_serve
 from node.commands.keys import parse_ll, register_type
 from node.commands.spec import KeySpec, command
 from node.commands.strings import _INFINITE, ld_round, parse_long_double
@@ -633,7 +633,7 @@ def _first_list(db, keys: list[bytes], client=None) -> tuple[bytes | None, ListO
     """The first key holding a non-empty list; WRONGTYPE at the first other value. Given the
     ``client`` of a blocking command, a re-run skips those instead: Redis only serves blocked
     clients from lists."""
-    for key in keys:
+    for key in keys_to_serve(client, keys):
         value = db.get(key)
         if value is None:
             continue

@@ -10,11 +10,10 @@ the node's registry of waiters) before writing; it never sleeps to synchronise.
 from __future__ import annotations
 
 import hiredis
-import pytest
 import trio
 
-from tests.support.client import RespClient
 from tests.support.blocking import no_reply_within, until_blocked, waiters
+from tests.support.client import RespClient
 from tests.support.wait import async_wait_for
 
 
@@ -252,8 +251,6 @@ async def test_pipelined_commands_wait_behind_a_blocked_one(node):
         assert await blocked.read_reply() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="the node re-runs the whole command, which scans its keys in argument "
-                   "order; Redis serves a blocked client from the key that became ready first")
 async def test_served_from_the_first_ready_key(node):
     async with await connect(node) as blocked, await connect(node) as writer:
         await blocked.send(b"BZPOPMIN", b"k1", b"k2", b"0")
