@@ -284,13 +284,17 @@ class Stream:
             return now_ms, 0
         return incr_id(self.last_id)
 
-    def append(self, stream_id: tuple[int, int], flat: tuple[bytes, ...], max_bytes: int, max_entries: int) -> None:
-        """streamAppendItem for an id already checked to be above ``last_id``."""
+    def append(self, stream_id: tuple[int, int], flat: tuple[bytes, ...], max_bytes: int, max_entries: int,
+               payload: int | None = None) -> None:
+        """streamAppendItem for an id already checked to be above ``last_id`` (``payload``:
+        the total length of ``flat``, if the caller has it)."""
         nodes = self.nodes
         node = nodes[-1] if nodes else None
         if node is not None:
             limit = max_bytes if 0 < max_bytes <= STREAM_LISTPACK_MAX_SIZE else STREAM_LISTPACK_MAX_SIZE
-            if node.lp_bytes() + sum(map(len, flat)) >= limit:
+            if payload is None:
+                payload = sum(map(len, flat))
+            if node.lp_bytes() + payload >= limit:
                 node = None
             elif max_entries and node.live + node.deleted >= max_entries:
                 node = None
