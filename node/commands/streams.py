@@ -502,8 +502,8 @@ def parse_xread_args(argv: list[bytes], xreadgroup: bool) -> XReadArgs:
         elif word == b"streams" and moreargs:
             start = i + 1
             if (argc - start) % 2:
-                name = "XREADGROUP" if xreadgroup else "XREAD"
-                raise CommandError(unbalanced_streams(name, ">" if xreadgroup else "$"))
+                # 7.0.15 names XREAD and '$' for XREADGROUP too
+                raise CommandError(unbalanced_streams("XREAD", "$"))
             half = (argc - start) // 2
             args.streams_arg = start
             args.keys = argv[start:start + half]
