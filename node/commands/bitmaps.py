@@ -5,14 +5,19 @@ first byte, as in Redis. Whole-string work runs in C through ``int.from_bytes`` 
 ``int.bit_count`` / ``bytes.lstrip``, never bit by bit in Python. The parsing order and
 the edge cases (negative ranges, BIT/BYTE units, overflow handling) follow Redis 7.0's
 ``bitops.c``.
+
+Keyspace events as in 7.0: SETBIT and BITFIELD publish ``setbit`` only when a bit changed
+or the string was created or grown (a BITFIELD whose writes all FAIL creates the key
+silently but for ``new``); BITOP publishes ``set``, or ``del`` when its result is empty.
 """
 
 from __future__ import annotations
 
 from node import errors
 from node.commands.spec import KeySpec, command
-from node.commands.strings import int_arg, parse_ll
+from node.commands.strings import int_arg, parse_ll, store_notifying
 from node.errors import CommandError
+from node.notify import NOTIFY_GENERIC, NOTIFY_NEW, NOTIFY_STRING, key_event
 
 _U64 = (1 << 64) - 1
 
@@ -62,18 +67,22 @@ def setbit(client, argv):
         new = bytearray(byte + 1)
         new[byte] = on << shift
         db.set(key, bytes(new))
-        return 0
-    if byte >= len(value):
+        old = 0
+    elif byte >= len(value):
         new = bytearray(value)
         new.extend(bytes(byte + 1 - len(value)))
         new[byte] = on << shift
         db.set(key, bytes(new), keep_ttl=True)
-        return 0
-    current = value[byte]
-    old = (current >> shift) & 1
-    if old != on:
+        old = 0
+    else:
+        current = value[byte]
+        old = (current >> shift) & 1
+        if old == on:
+            return old
         changed = (current & ~(1 << shift)) | (on << shift)
         db.set(key, b"".join((value[:byte], bytes((changed,)), value[byte + 1:])), keep_ttl=True)
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_STRING, b"setbit", key, value is None)
     return old
 
 
@@ -252,7 +261,8 @@ def bitop(client, argv):
     maxlen = max(len(s) for s in sources if s is not None) if any(s is not None for s in sources) else 0
     target = argv[2]
     if not maxlen:
-        db.delete(target)
+        if db.delete(target) and client.server.notify_flags:
+            key_event(client, NOTIFY_GENERIC, b"del", target)
         return 0
     numbers = [int.from_bytes(s, "big") << ((maxlen - len(s)) * 8) if s else 0 for s in sources]
     if op == b"AND":
@@ -269,7 +279,10 @@ def bitop(client, argv):
             result ^= n
     else:
         result = numbers[0] ^ ((1 << (maxlen * 8)) - 1)
-    db.set(target, result.to_bytes(maxlen, "big"))
+    if client.server.notify_flags:
+        store_notifying(client, target, result.to_bytes(maxlen, "big"), b"set")
+    else:
+        db.set(target, result.to_bytes(maxlen, "big"))
     return maxlen
 
 
@@ -396,9 +409,11 @@ def _bitfield(client, argv: list[bytes], readonly_command: bool) -> list:
         ]
     buf = bytearray(value or b"")
     needed = (highest >> 3) + 1
+    grown = value is None or len(buf) < needed
     if len(buf) < needed:
         buf.extend(bytes(needed - len(buf)))
     replies: list = []
+    changes = 0  # writes that changed bits or went to a created/grown string (Redis's rule)
     for opcode, signed, bits, offset, number, ow in ops:
         raw = _read_bits(buf, offset, bits)
         old = _signed(raw, bits) if signed else raw
@@ -421,11 +436,19 @@ def _bitfield(client, argv: list[bytes], readonly_command: bool) -> list:
             replies.append(None)
         else:
             replies.append(reply)
-            _write_bits(buf, offset, bits, new & ((1 << bits) - 1))
+            new &= (1 << bits) - 1
+            _write_bits(buf, offset, bits, new)
+            if grown or new != raw:
+                changes += 1
     if value is None:
         db.set(key, bytes(buf))
     else:
         db.set(key, bytes(buf), keep_ttl=True)
+    if client.server.notify_flags:
+        if changes:
+            key_event(client, NOTIFY_STRING, b"setbit", key, value is None)
+        elif value is None:
+            key_event(client, NOTIFY_NEW, b"new", key)  # created, nothing written
     return replies
 
 

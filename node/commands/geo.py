@@ -28,7 +28,7 @@ import math
 from node import errors
 from node.commands.keys import parse_ll
 from node.commands.spec import KeySpec, command
-from node.commands.zsets import ZSet, _zadd_generic, get_zset, parse_score
+from node.commands.zsets import ZSet, _zadd_generic, get_zset, parse_score, store_zset
 from node.errors import CommandError
 from node.replies import NULL_ARRAY
 
@@ -618,10 +618,10 @@ def _georadius_generic(client, argv, src_index: int, flags: int):
     if any_ and not count:
         raise CommandError(errors.GEO_ANY_COUNT)
 
+    store_event = b"geosearchstore" if flags & GEOSEARCHSTORE else b"georadiusstore"
     if zset is None:
         if storekey is not None:
-            db.delete(storekey)
-            return 0
+            return store_zset(client, storekey, None, store_event)
         return []
 
     if count and not sort and not any_:
@@ -653,14 +653,12 @@ def _georadius_generic(client, argv, src_index: int, flags: int):
         return out
 
     if not found:
-        db.delete(storekey)
-        return 0
+        return store_zset(client, storekey, None, store_event)
     pairs = [(d / conversion if storedist else score, member) for d, score, member, _, _ in found]
     config = client.server.config
     listpack = (len(pairs) <= config.zset_max_listpack_entries
                 and max(len(m) for _, m in pairs) <= config.zset_max_listpack_value)
-    db.set(storekey, ZSet.from_pairs(pairs, listpack=listpack))
-    return len(pairs)
+    return store_zset(client, storekey, ZSet.from_pairs(pairs, listpack=listpack), store_event)
 
 
 _RADIUS_COMPLEXITY = ("O(N+log(M)) where N is the number of elements inside the bounding box of the circular "

@@ -29,6 +29,7 @@ import struct
 from node import errors
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
+from node.notify import NOTIFY_STRING, key_event
 from node.replies import OK, Status
 
 HLL_P = 14
@@ -571,6 +572,8 @@ def pfadd(client, argv):
         buf[15] |= 0x80
         db.set(key, bytes(buf), keep_ttl=True)
         db.clock.dirty += updated - 1
+        if client.server.notify_flags:
+            key_event(client, NOTIFY_STRING, b"pfadd", key)
         return 1
     else:
         buf = bytearray(value)
@@ -595,6 +598,8 @@ def pfadd(client, argv):
     buf[15] |= 0x80
     db.set(key, bytes(buf), keep_ttl=True)
     db.clock.dirty += updated - 1
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_STRING, b"pfadd", key, value is None)
     return 1
 
 
@@ -667,6 +672,8 @@ def pfmerge(client, argv):
             sparse_set(buf, j, v, max_bytes)
     buf[15] |= 0x80
     db.set(dest, bytes(buf), keep_ttl=True)
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_STRING, b"pfadd", dest, value is None)  # PFMERGE too
     return OK
 
 

@@ -56,6 +56,7 @@ from node.commands.sets import SetObject, ordered
 from node.commands.spec import REGISTRY, KeySpec, command
 from node.commands.zsets import ZSet, strtod
 from node.errors import CommandError
+from node.notify import NOTIFY_GENERIC, NOTIFY_LIST, key_event
 
 _SPACES = b" \t\n\v\f\r"
 _MIN_NORMAL = 2.2250738585072014e-308
@@ -424,12 +425,16 @@ def _sort(client, argv, readonly: bool):
                 found = lookup_by_pattern(db, pattern, elem)
                 result.append(b"" if found is None else found)
     count = len(result)
+    notifying = client.server.notify_flags
     if count:
         base = db.clock.dirty
+        created = notifying and db.peek(storekey) is None  # a stale key expires first
         db.set(storekey, result)
         db.clock.dirty = base + count
-    else:
-        db.delete(storekey)
+        if notifying:
+            key_event(client, NOTIFY_LIST, b"sortstore", storekey, created)
+    elif db.delete(storekey) and notifying:
+        key_event(client, NOTIFY_GENERIC, b"del", storekey)
     return count
 
 

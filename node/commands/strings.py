@@ -145,7 +145,7 @@ def _expire_at_ms(raw: bytes, flags: int, now_ms: int, name: str) -> int:
 def set_(client, argv):
     if len(argv) == 3:
         if client.server.notify_flags:
-            _store_notifying(client, argv[1], argv[2], b"set")
+            store_notifying(client, argv[1], argv[2], b"set")
             return OK
         client.db.set(argv[1], argv[2])
         return OK
@@ -153,8 +153,9 @@ def set_(client, argv):
     return _set_generic(client, argv[1], argv[2], flags, expire, "set", OK, None)
 
 
-def _store_notifying(client, key: bytes, value: bytes, event: bytes, keep_ttl: bool = False) -> None:
-    """``db.set`` plus its events, for writes that did not look the key up first."""
+def store_notifying(client, key: bytes, value: bytes, event: bytes, keep_ttl: bool = False) -> None:
+    """``db.set`` plus its events (class ``$``), for writes that did not look the key up
+    first (SET, MSET, BITOP); only called while notifications are on."""
     db = client.db
     created = db.peek(key) is None  # expires a stale key first ("expired"), like lookupKeyWrite
     db.set(key, value, keep_ttl=keep_ttl)
@@ -172,7 +173,7 @@ def _set_generic(client, key: bytes, value: bytes, flags: int, expire: bytes | N
         if (flags & _NX and found) or (flags & _XX and not found):
             return old if flags & _GET else abort_reply
     if client.server.notify_flags:
-        _store_notifying(client, key, value, b"set", bool(flags & _KEEPTTL))
+        store_notifying(client, key, value, b"set", bool(flags & _KEEPTTL))
     else:
         db.set(key, value, keep_ttl=bool(flags & _KEEPTTL))
     if when is not None:
@@ -278,7 +279,7 @@ def mset(client, argv):
         raise CommandError(errors.wrong_arity("mset"))
     if client.server.notify_flags:
         for j in range(1, len(argv), 2):
-            _store_notifying(client, argv[j], argv[j + 1], b"set")
+            store_notifying(client, argv[j], argv[j + 1], b"set")
         return OK
     set_key = client.db.set
     for j in range(1, len(argv), 2):

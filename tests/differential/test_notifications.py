@@ -86,6 +86,12 @@ CASES: dict[str, tuple[str, list[str]]] = {
         "SETBIT a 7 1", "SETBIT a 7 1", "SETBIT a 7 0", "SET b x", "BITOP AND c a b", "BITOP OR c missing",
         "BITOP NOT d a", "BITFIELD e SET u8 0 200", "BITFIELD e GET u8 0", "BITFIELD e INCRBY u8 0 100",
         "BITFIELD e OVERFLOW FAIL INCRBY u8 0 200", "BITFIELD_RO e GET u8 0", "BITFIELD f GET u8 0",
+        "SETBIT a 100 0", "SETBIT g 3 0", "BITFIELD h OVERFLOW FAIL INCRBY u8 0 300", "BITFIELD h SET u8 0 1",
+        "BITFIELD h SET u8 0 1", "BITFIELD h SET u8 8 0", "BITOP AND c missing",
+    ]),
+    "bitmaps_new": ("KEAn", [
+        "SETBIT a 7 1", "SETBIT a 7 1", "BITFIELD h OVERFLOW FAIL INCRBY u8 0 300", "BITFIELD h SET u8 0 1",
+        "SET e 1 PXAT 1", "BITOP OR e a", "BITOP AND f a",
     ]),
     # -- lists
     "list_push_pop": ("KEA", [
@@ -146,11 +152,13 @@ CASES: dict[str, tuple[str, list[str]]] = {
     # -- sort, hyperloglog, geo
     "sort_store": ("KEA", [
         "RPUSH l 3 1 2", "SORT l STORE d", "SORT l STORE d", "SORT missing STORE d", "SORT missing STORE d",
-        "SORT_RO l",
+        "SORT_RO l", "SORT l LIMIT 5 5 STORE d", "SET e 1 PXAT 1", "CONFIG SET notify-keyspace-events KEAn",
+        "SORT l STORE e", "SORT l STORE f",
     ]),
     "hyperloglog": ("KEA", [
         "PFADD h a b", "PFADD h a", "PFADD h2", "PFADD h2", "PFCOUNT h", "PFADD h3 c", "PFMERGE d h h3",
-        "PFMERGE e", "PFDEBUG GETREG h", "PFCOUNT h h3",
+        "PFMERGE e", "PFDEBUG GETREG h", "PFCOUNT h h3", "CONFIG SET notify-keyspace-events KEAn",
+        "PFADD n1", "PFADD n2 x", "PFMERGE n3 h", "PFMERGE n3 h",
     ]),
     "geo": ("KEA", [
         "GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania", "GEOADD g 13.361389 38.115556 Palermo",
@@ -158,6 +166,8 @@ CASES: dict[str, tuple[str, list[str]]] = {
         "GEOSEARCHSTORE d g FROMMEMBER Palermo BYRADIUS 500 km STOREDIST",
         "GEOSEARCHSTORE d g FROMLONLAT 0 0 BYRADIUS 1 km", "GEORADIUS g 15 37 200 km STORE e",
         "GEORADIUSBYMEMBER g Palermo 500 km STOREDIST e", "GEORADIUS g 0 0 1 km STORE e",
+        "GEOSEARCHSTORE d g FROMMEMBER Palermo BYRADIUS 500 km", "GEOSEARCHSTORE d nosuch FROMLONLAT 0 0 BYRADIUS 1 km",
+        "GEORADIUS g 15 37 200 km STORE e", "GEORADIUS nosuch 15 37 200 km STORE e",
     ]),
 }
 
