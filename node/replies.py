@@ -19,6 +19,8 @@ value                  RESP2                       RESP3
 ``Status``             ``+text``                   ``+text``
 ``ErrorReply``         ``-text``                   ``-text``
 ``Verbatim``           bulk string                 verbatim ``=len txt:...``
+``Raw``                its bytes as they are       its bytes as they are
+``Replies``            each element in turn        each element in turn
 =====================  ==========================  ==========================
 
 Common replies are pre-encoded constants (:data:`OK`, :data:`QUEUED`, ...), so the hot
@@ -106,6 +108,23 @@ class _NullArray:
 
 class NoReply:
     """Handler result meaning "send nothing" (CLIENT REPLY OFF/SKIP, QUIT handled elsewhere)."""
+
+    __slots__ = ()
+
+
+class Raw:
+    """Bytes already encoded for this client (a push captured while EXEC ran its command)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+
+class Replies(list):
+    """Several replies written one after another where one is expected: a command inside
+    EXEC that also pushed bytes to its own client (SUBSCRIBE a b, PUBLISH to itself), whose
+    output Redis writes in order inside EXEC's array, counted as one element."""
 
     __slots__ = ()
 
@@ -259,6 +278,15 @@ def _nothing(reply: object, out: list[bytes], proto: int) -> None:
     pass
 
 
+def _raw(reply: Raw, out: list[bytes], proto: int) -> None:
+    out.append(reply.data)
+
+
+def _replies(reply: Replies, out: list[bytes], proto: int) -> None:
+    for item in reply:
+        encode_into(item, out, proto)
+
+
 _array = _aggregate(b"*")
 _COMMON = {
     bytes: _bulk,
@@ -270,6 +298,8 @@ _COMMON = {
     Status: _status,
     ErrorReply: _error,
     NoReply: _nothing,
+    Raw: _raw,
+    Replies: _replies,
 }
 _WRITERS2 = {
     **_COMMON,

@@ -15,7 +15,7 @@ from node.blocking import Block
 from node.commands.dispatch import execute
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
-from node.replies import NULL_ARRAY, OK
+from node.replies import NULL_ARRAY, OK, Raw, Replies
 
 
 @command("multi", 1, "noscript loading stale fast allow_busy", group="transactions",
@@ -56,13 +56,29 @@ def exec_(client, argv):
     unwatch_all(client)
     if aborted:
         return NULL_ARRAY
+    return _run_queued(client, queued)
+
+
+def _run_queued(client, queued: list) -> list:
+    """Run EXEC's commands. Bytes a command pushes to its own client (SUBSCRIBE's extra
+    confirmations, a message it PUBLISHes to itself) are written where Redis writes them:
+    inside EXEC's array, before that command's reply."""
     client.in_exec = True
+    outer = client.batch_out
+    replies = []
     try:
-        replies = [execute(client, cmd) for _spec, cmd in queued]
+        for _spec, cmd in queued:
+            pushed = client.batch_out = []
+            reply = execute(client, cmd)
+            if type(reply) is Block:
+                reply = reply.timeout_reply  # Redis never blocks inside a transaction
+            if pushed:
+                reply = Replies([*map(Raw, pushed), reply])
+            replies.append(reply)
     finally:
         client.in_exec = False
-    # Redis never blocks inside a transaction: a blocking command answers as if timed out.
-    return [reply.timeout_reply if type(reply) is Block else reply for reply in replies]
+        client.batch_out = outer
+    return replies
 
 
 @command("watch", -2, "noscript loading stale fast allow_busy", group="transactions",

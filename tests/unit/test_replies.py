@@ -151,3 +151,11 @@ def test_statuses_compare_by_text():
     assert Status("OK") == OK
     assert hash(Status(b"OK")) == hash(OK)
     assert ErrorReply("ERR x") == ErrorReply("ERR x")
+
+
+def test_raw_and_replies_write_several_replies_as_one_element():
+    from node.replies import Raw, Replies
+
+    exec_reply = [Replies([Raw(b">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nx\r\n"), 1]), Status("PONG")]
+    assert encode(exec_reply, 3) == b"*2\r\n>3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nx\r\n:1\r\n+PONG\r\n"
+    assert encode(Replies([b"a", None]), 2) == b"$1\r\na\r\n$-1\r\n"
