@@ -207,7 +207,7 @@ def collect(port: int, flags: str, lines: list[str]) -> list[tuple[bytes, bytes]
                 if rest:
                     blocked = _blocked_clients(main)
                     conn.send(*_words(rest))
-                    wait_for(lambda: _blocked_clients(main) > blocked, message=f"{rest!r} did not block")
+                    wait_for(lambda n=blocked: _blocked_clients(main) > n, message=f"{rest!r} did not block")
                     continue
                 conn.read_reply()
             else:
@@ -234,17 +234,16 @@ def _drain(main: RawConnection, sub: RawConnection, messages: list) -> None:
         messages.append((reply[2], reply[3]))
 
 
+QUIET = {"none_selected"}  # cases where Redis publishes nothing at all
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_events_match_redis(ours_server, real_server, name):
     flags, lines = CASES[name]
     real = collect(real_server.port, flags, lines)
     ours = collect(ours_server.port, flags, lines)
     assert ours == real
-
-
-def test_cases_cover_events():
-    """The table is meant to exercise real events: every case but the filtering ones has some."""
-    assert len(CASES) > 20
+    assert bool(real) == (name not in QUIET)  # the case exercises what it claims to
 
 
 def test_config_set_at_runtime(ours_server, real_server):
