@@ -211,40 +211,44 @@ def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) 
     writers = _WRITERS3 if proto == 3 else _WRITERS2
     n = len(commands)
     i = start
-    while i < n:
-        argv = commands[i]
-        skip_this = client.reply_mode == REPLY_SKIP  # armed by a previous CLIENT REPLY SKIP
-        reply = execute(client, argv)
-        kind = type(reply)
-        if kind is Block or reply is PAUSED:
-            # The reactor parks the client. A blocked client is registered as waiting right
-            # now, so a write later in this poll round already finds it.
-            client.held_by = reply if reply is PAUSED else client.server.blocking.block(client, lookup(argv), argv, reply)
-            return i
-        i += 1
-        client.commands_processed += 1
-        if client.reply_mode:
-            if client.reply_mode == REPLY_OFF:
-                continue
-            if skip_this:
-                client.reply_mode = REPLY_ON
-                continue
-        if client.proto != proto:  # HELLO switched protocol: its own reply is in the new one
-            proto = client.proto
-            writers = _WRITERS3 if proto == 3 else _WRITERS2
-        if kind is bytes:
-            out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))  # type: ignore[arg-type]
-        elif kind is Status:
-            out.append(reply.wire)  # type: ignore[union-attr]
-        else:
-            writer = writers.get(kind)
-            if writer is not None:
-                writer(reply, out, proto)
+    try:
+        while i < n:
+            argv = commands[i]
+            mode = client.reply_mode  # OFF, or SKIP armed by a previous CLIENT REPLY SKIP
+            reply = execute(client, argv)
+            kind = type(reply)
+            if kind is Block or reply is PAUSED:
+                # The reactor parks the client. A blocked client is registered as waiting
+                # right now, so a write later in this poll round already finds it.
+                client.held_by = reply if reply is PAUSED else client.server.blocking.block(client, lookup(argv), argv, reply)
+                return i
+            i += 1
+            if mode:
+                if client.reply_mode == REPLY_OFF:
+                    continue
+                if mode == REPLY_SKIP:
+                    client.reply_mode = REPLY_ON
+                    continue
+            # (CLIENT REPLY OFF/SKIP themselves answer NO_REPLY, so a mode set by this very
+            # command needs no check here.)
+            if kind is bytes:
+                out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))  # type: ignore[arg-type]
+            elif kind is Status:
+                out.append(reply.wire)  # type: ignore[union-attr]
             else:
-                encode_into(reply, out, proto)
-        if client.close_after_reply or client.closing:
-            return n
-    return n
+                if client.proto != proto:  # HELLO switched protocol: its own reply is in the new one
+                    proto = client.proto  # (bulk strings and statuses read the same in both)
+                    writers = _WRITERS3 if proto == 3 else _WRITERS2
+                writer = writers.get(kind)
+                if writer is not None:
+                    writer(reply, out, proto)
+                else:
+                    encode_into(reply, out, proto)
+            if client.close_after_reply or client.closing:
+                return n
+        return n
+    finally:
+        client.commands_processed += i - start
 
 
 def _protocol_error(client: Client, out: list[bytes]) -> None:
