@@ -449,7 +449,9 @@ def xsetid(client, argv):
         stream.entries_added = entries_added
     if max_deleted != MIN_ID:
         stream.max_deleted_id = max_deleted
-    _changed(client, key, db.clock.dirty, 1, b"xsetid")
+    db.clock.dirty += 1  # no db.touch: 7.0's XSETID does not signal the key (WATCH ignores it)
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_STREAM, b"xsetid", key)
     return OK
 
 
