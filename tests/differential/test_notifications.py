@@ -53,6 +53,18 @@ CASES: dict[str, tuple[str, list[str]]] = {
         "SET d 1 PXAT 1", "APPEND d x", "SET e 1 PXAT 1", "LPUSH e x", "SET f 1 PXAT 1", "INCR f",
         "SET g 1 PXAT 1", "MSET g 2", "SET h 1 PXAT 1", "SET h 2 GET",
     ]),
+    # a stale key is expired by whatever looks it up first (one stale key at a time: the
+    # event lands in the same place whether the lookup or Redis's active cycle finds it)
+    "lookups_expire_stale_keys": ("KEA", [
+        "SET a 1 PXAT 1", "EXISTS a", "SET b 1 PXAT 1", "TYPE b", "SET c 1 PXAT 1", "TTL c",
+        "SET d 1 PXAT 1", "MGET d x", "SET e 1 PXAT 1", "SCAN 0", "SET f 1 PXAT 1", "RANDOMKEY",
+        "SET g 1 PXAT 1", "OBJECT ENCODING g", "SET h 1 PXAT 1", "DEL h", "SET i 1 PXAT 1", "EXPIRE i 100",
+        "SET j 1 PXAT 1", "STRLEN j", "SADD s2 1", "SET l 1 PXAT 1", "SUNION l s2", "SET m 1 PXAT 1",
+        "TOUCH m", "SET n 1 PXAT 1", "LPOS n x", "SET o 1 PXAT 1", "COPY s2 o", "SET p 1 PXAT 1",
+        "RENAME s2 p", "SET q 1 PXAT 1", "GETDEL q", "SET r 1 PXAT 1", "PERSIST r", "SET s 1 PXAT 1",
+        "HGET s f", "SET t 1 PXAT 1", "ZADD t 1 a", "SET u 1 PXAT 1", "SMOVE p u 1",
+    ]),
+    "smove_member_already_there": ("KEA", ["SADD a 1 2", "SADD b 1", "SMOVE a b 1", "SMOVE a b 2"]),
     # -- class filtering, K or E only
     "keyspace_only": ("Kg$", ["SET a 1", "DEL a", "LPUSH l x"]),
     "keyevent_only": ("E$l", ["SET a 1", "DEL a", "LPUSH l x", "RPOP l"]),
@@ -111,6 +123,11 @@ CASES: dict[str, tuple[str, list[str]]] = {
         "@b BLPOP l 0", "RPUSH l a b", "@b", "@b BRPOP l2 0", "LPUSH l2 x", "@b",
         "@b BLMOVE src dst LEFT RIGHT 0", "RPUSH src v", "@b", "@b BLMPOP 0 1 m LEFT COUNT 3",
         "RPUSH m 1 2", "@b",
+    ]),
+    "list_blocked_chain": ("KEAn", [
+        "@b BLPOP l 0", "@c BLPOP l 0", "RPUSH l a b c", "@b", "@c", "@b BLMOVE a b LEFT RIGHT 0",
+        "@c BLPOP b 0", "RPUSH a x", "@b", "@c", "@b BLPOP z1 z2 0", "MULTI", "LPUSH z2 1", "LPUSH z1 2",
+        "EXEC", "@b",
     ]),
     "list_blocked_pop_in_multi": ("KEA", ["@b BLPOP l 0", "MULTI", "RPUSH l a", "SET k 1", "EXEC", "@b"]),
     # -- hashes
