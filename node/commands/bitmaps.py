@@ -14,10 +14,11 @@ silently but for ``new``); BITOP publishes ``set``, or ``del`` when its result i
 from __future__ import annotations
 
 from node import errors
+from node.commands.keys import delete_empty_result
 from node.commands.spec import KeySpec, command
 from node.commands.strings import int_arg, parse_ll, store_notifying
 from node.errors import CommandError
-from node.notify import NOTIFY_GENERIC, NOTIFY_NEW, NOTIFY_STRING, key_event
+from node.notify import NOTIFY_NEW, NOTIFY_STRING, key_event
 
 _U64 = (1 << 64) - 1
 
@@ -261,8 +262,7 @@ def bitop(client, argv):
     maxlen = max(len(s) for s in sources if s is not None) if any(s is not None for s in sources) else 0
     target = argv[2]
     if not maxlen:
-        if db.delete(target) and client.server.notify_flags:
-            key_event(client, NOTIFY_GENERIC, b"del", target)
+        delete_empty_result(client, target)
         return 0
     numbers = [int.from_bytes(s, "big") << ((maxlen - len(s)) * 8) if s else 0 for s in sources]
     if op == b"AND":

@@ -591,6 +591,22 @@ def swapdb(client, argv):
     return OK
 
 
+def delete_empty_result(client, key: bytes) -> object | None:
+    """A ``*STORE`` command with an empty result deletes its destination (Redis's
+    ``dbDelete``): even a key whose TTL has passed is deleted, not expired, so the event is
+    ``del`` and expired_keys does not move. Returns the removed value (None if none)."""
+    db = client.db
+    value = db.data.get(key)
+    if value is None:
+        return None
+    if db.is_expired(key):
+        db.persist(key)  # it goes now, as a deletion
+    db.delete(key)
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_GENERIC, b"del", key)
+    return value
+
+
 def wake_blocked(client, db, keys: list[bytes]) -> None:
     """Let clients blocked on ``keys`` in ``db`` retry (dispatch serves them after this
     command). Dispatch already does this for the keys of a write in the client's own

@@ -26,10 +26,10 @@ from __future__ import annotations
 from node import errors
 from node.commands import containers
 from node.commands.hashes import scan_options
-from node.commands.keys import compile_glob, parse_ll, parse_scan_cursor, register_type
+from node.commands.keys import compile_glob, delete_empty_result, parse_ll, parse_scan_cursor, register_type
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
-from node.notify import NOTIFY_GENERIC, NOTIFY_SET, key_event, key_removed
+from node.notify import NOTIFY_SET, key_event, key_removed
 from node.replies import SetReply
 
 LONG_MAX = 2**63 - 1
@@ -396,12 +396,9 @@ def _store(client, key: bytes, members, event: bytes, result: SetObject | None =
     """Store the result of SINTERSTORE & co. at ``key`` (or delete ``key`` when empty)."""
     db = client.db
     if not members:
-        old = db.peek(key)
-        if db.delete(key):
-            if type(old) is SetObject:
-                containers.forget(old)
-            if client.server.notify_flags:
-                key_event(client, NOTIFY_GENERIC, b"del", key)
+        old = delete_empty_result(client, key)
+        if type(old) is SetObject:
+            containers.forget(old)
         return 0
     if result is None:
         result = _build(members, _max_intset(client))

@@ -50,13 +50,13 @@ from itertools import islice
 
 from node import errors
 from node.commands.hashes import HashObject
-from node.commands.keys import parse_ll
+from node.commands.keys import delete_empty_result, parse_ll
 from node.commands.lists import ListObject
 from node.commands.sets import SetObject, ordered
 from node.commands.spec import REGISTRY, KeySpec, command
 from node.commands.zsets import ZSet, strtod
 from node.errors import CommandError
-from node.notify import NOTIFY_GENERIC, NOTIFY_LIST, key_event
+from node.notify import NOTIFY_LIST, key_event
 
 _SPACES = b" \t\n\v\f\r"
 _MIN_NORMAL = 2.2250738585072014e-308
@@ -433,8 +433,8 @@ def _sort(client, argv, readonly: bool):
         db.clock.dirty = base + count
         if notifying:
             key_event(client, NOTIFY_LIST, b"sortstore", storekey, created)
-    elif db.delete(storekey) and notifying:
-        key_event(client, NOTIFY_GENERIC, b"del", storekey)
+    else:
+        delete_empty_result(client, storekey)
     return count
 
 

@@ -65,11 +65,18 @@ from node import errors
 from node.blocking import Block, is_rerun, keys_to_serve
 from node.commands import containers
 from node.commands.hashes import scan_options
-from node.commands.keys import compile_glob, parse_ll, parse_scan_cursor, register_type, type_name
+from node.commands.keys import (
+    compile_glob,
+    delete_empty_result,
+    parse_ll,
+    parse_scan_cursor,
+    register_type,
+    type_name,
+)
 from node.commands.lists import parse_list_timeout, parse_mpop_count
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
-from node.notify import NOTIFY_GENERIC, NOTIFY_ZSET, key_event, key_removed
+from node.notify import NOTIFY_ZSET, key_event, key_removed
 from node.replies import NULL_ARRAY, format_double
 
 LONG_MAX = 2**63 - 1
@@ -406,12 +413,11 @@ def store_zset(client, dst: bytes, zset: ZSet | None, event: bytes) -> int:
     """The end of every ``*STORE`` command writing a zset (ZUNIONSTORE, ZRANGESTORE,
     GEOSEARCHSTORE...): store ``zset`` at ``dst``, or delete ``dst`` when there is no result;
     returns the stored cardinality."""
+    if zset is None:
+        delete_empty_result(client, dst)
+        return 0
     db = client.db
     notifying = client.server.notify_flags
-    if zset is None:
-        if db.delete(dst) and notifying:
-            key_event(client, NOTIFY_GENERIC, b"del", dst)
-        return 0
     created = notifying and db.peek(dst) is None  # a stale dst expires first (setKey's lookup)
     db.set(dst, zset)
     if notifying:

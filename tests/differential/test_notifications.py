@@ -64,6 +64,13 @@ CASES: dict[str, tuple[str, list[str]]] = {
         "RENAME s2 p", "SET q 1 PXAT 1", "GETDEL q", "SET r 1 PXAT 1", "PERSIST r", "SET s 1 PXAT 1",
         "HGET s f", "SET t 1 PXAT 1", "ZADD t 1 a", "SET u 1 PXAT 1", "SMOVE p u 1",
     ]),
+    "empty_store_deletes_stale_destination": ("KEA", [
+        "SET e 1 PXAT 1", "BITOP AND e missing", "SET f 1 PXAT 1", "SINTERSTORE f missing",
+        "SET g 1 PXAT 1", "ZUNIONSTORE g 1 missing", "SET h 1 PXAT 1", "SORT missing STORE h",
+        "SET i 1 PXAT 1", "ZRANGESTORE i missing 0 -1", "SET j 1 PXAT 1", "SDIFFSTORE j missing",
+        "SET k 1 PXAT 1", "GEOSEARCHSTORE k missing FROMLONLAT 0 0 BYRADIUS 1 km",
+        "SADD s 1", "SET l 1 PXAT 1", "SUNIONSTORE l s", "SET m 1 PXAT 1", "BITOP OR m e2",
+    ]),
     "smove_member_already_there": ("KEA", ["SADD a 1 2", "SADD b 1", "SMOVE a b 1", "SMOVE a b 2"]),
     # -- class filtering, K or E only
     "keyspace_only": ("Kg$", ["SET a 1", "DEL a", "LPUSH l x"]),
