@@ -208,10 +208,14 @@ def _blocked_clients(conn: RawConnection) -> int:
     return 0
 
 
-def collect(port: int, flags: str, lines: list[str]) -> list[tuple[bytes, bytes]]:
-    """Every keyspace message received while running ``lines`` on a fresh connection."""
+def collect(port: int, flags: str, lines: list[str], proto: int = 2) -> list[tuple]:
+    """Every keyspace message received while running ``lines`` on a fresh connection, as
+    (channel, message); with ``proto=3`` the subscriber speaks RESP3 and each message also
+    records its wire type (a push)."""
     main = RawConnection(port)
     sub = RawConnection(port)
+    if proto == 3:
+        sub.call(b"HELLO", b"3")
     others: dict[str, RawConnection] = {}
     messages: list[tuple[bytes, bytes]] = []
     try:
@@ -250,12 +254,13 @@ def _drain(main: RawConnection, sub: RawConnection, messages: list) -> None:
     """Read ``sub`` up to the sentinel published now: everything sent before it is in."""
     main.call(b"PUBLISH", SENTINEL, b"x")
     while True:
-        reply = plain(sub.read_reply())
+        raw = sub.read_reply()
+        reply = plain(raw)
         if reply[0] == b"message":
             assert reply[1] == SENTINEL
             return
         assert reply[0] == b"pmessage" and reply[1] == PATTERN, reply
-        messages.append((reply[2], reply[3]))
+        messages.append((reply[2], reply[3]) if raw.kind == "*" else (raw.kind, reply[2], reply[3]))
 
 
 QUIET = {"none_selected"}  # cases where Redis publishes nothing at all
@@ -268,6 +273,14 @@ def test_events_match_redis(ours_server, real_server, name):
     ours = collect(ours_server.port, flags, lines)
     assert ours == real
     assert bool(real) == (name not in QUIET)  # the case exercises what it claims to
+
+
+def test_resp3_subscriber_gets_pushes(ours_server, real_server):
+    lines = ["SET a 1", "LPUSH l x", "DEL a", "RPOP l"]
+    real = collect(real_server.port, "KEA", lines, proto=3)
+    ours = collect(ours_server.port, "KEA", lines, proto=3)
+    assert ours == real
+    assert real[0] == (">", b"__keyspace@0__:a", b"set")
 
 
 def test_config_set_at_runtime(ours_server, real_server):
