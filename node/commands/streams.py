@@ -24,18 +24,20 @@ Helpers for XREADGROUP (stream_groups.py) and other readers of streams:
   ``[key, entries]`` pairs in RESP2, a map in RESP3;
 * :func:`block_on` returns the :class:`~node.blocking.Block` for a BLOCK timeout (a null
   array on timeout, and at once inside MULTI/EXEC, as Redis does);
-* :func:`pin_id` pins a resolved ``$`` (or any id) in argv in place before blocking: the
-  argument still reads ``$`` (MONITOR, SLOWLOG show what the client sent) but carries the
-  id, which :func:`pinned_id` returns when the node re-runs the blocked command;
+* :func:`pin_arg` / :func:`pinned`: a blocked command is re-run with the same argv list, so
+  its first run pins what it resolved onto the argument, in place: the argument still reads
+  as sent (``$``: MONITOR and SLOWLOG show what the client sent) and carries the value;
 * :data:`XREAD_BLOCKED_DEFAULT_COUNT`: the COUNT used when a blocked reader is served
   without one.
 
-Blocked XREAD is re-run by the node after any write to one of its keys; it then serves the
-first of its streams (in argument order) holding entries above the requested id, alone, like
-Redis's serveClientsBlockedOnStreamKey (which answers for the one key that got data). One
-difference: Redis re-checks only after XADD and compares the stream's last id, so an XSETID
-that raises the last id followed by an XADD elsewhere, or an XADD+XDEL in one transaction,
-can wake it with an empty entry list where this node keeps waiting until an entry is there.
+Blocked XREAD. Before blocking, each id argument is pinned to (the id, ``$`` resolved to the
+stream's last id then; the stream's ``entries_added`` then). The node re-runs the command
+after writes to its keys; a re-run looks only at the key that became ready
+(:func:`node.blocking.keys_to_serve`) and answers that stream alone, as Redis's
+serveClientsBlockedOnStreamKey does, when entries were added to it since (Redis re-checks a
+stream only after XADD) and its last id is above the reader's id (Redis's test: so an XADD
+then XDEL in one transaction answers an empty entry list, and XSETID alone wakes no one). A
+key turned into another type keeps the reader waiting.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from __future__ import annotations
 from itertools import islice
 
 from node import errors
-from node.blocking import Block, is_rerun
+from node.blocking import Block, is_rerun, keys_to_serve
 from node.commands.keys import parse_ll
 from node.commands.spec import KeySpec, command
 from node.commands.stream_type import (
@@ -530,23 +532,25 @@ def parse_xread_args(argv: list[bytes], xreadgroup: bool) -> XReadArgs:
     return args
 
 
-class _PinnedId(bytes):
-    """An argv element that still reads as the client sent it (``$``) but carries the id it
-    was resolved to when the command first ran."""
+class _Pinned(bytes):
+    """An argv element that still reads as the client sent it (``$``, ``0``...) but carries
+    what the command resolved it to when it first ran."""
 
-    stream_id: tuple[int, int]
-
-
-def pin_id(argv: list[bytes], index: int, stream_id: tuple[int, int]) -> None:
-    """Replace ``argv[index]`` in place by an equal bytes value that remembers ``stream_id``."""
-    pinned = _PinnedId(argv[index])
-    pinned.stream_id = stream_id
-    argv[index] = pinned
+    pinned: object
 
 
-def pinned_id(raw: bytes) -> tuple[int, int] | None:
-    """The id :func:`pin_id` attached to this argument, if any."""
-    return raw.stream_id if type(raw) is _PinnedId else None
+def pin_arg(argv: list[bytes], index: int, value: object) -> None:
+    """Replace ``argv[index]`` in place by an equal bytes value that carries ``value``: a
+    blocked command is re-run with the same argv list, so this is how its first run tells
+    the re-runs what it saw (``$`` resolved to the then last id, say)."""
+    arg = _Pinned(argv[index])
+    arg.pinned = value
+    argv[index] = arg
+
+
+def pinned(raw: bytes) -> object | None:
+    """The value :func:`pin_arg` attached to this argument, or None."""
+    return raw.pinned if type(raw) is _Pinned else None
 
 
 def block_on(keys: list[bytes], timeout_ms: int) -> Block:
@@ -554,19 +558,14 @@ def block_on(keys: list[bytes], timeout_ms: int) -> Block:
     return Block(list(keys), timeout_ms / 1000.0, NULL_ARRAY)
 
 
-def _xread_ids(db, args: XReadArgs, rerun: bool) -> list[tuple[bytes, Stream | None, tuple[int, int]]]:
+def _xread_ids(db, args: XReadArgs) -> list[tuple[bytes, Stream | None, tuple[int, int]]]:
     """(key, stream or None, id) per stream, in Redis's order: each key's type, then its id."""
     resolved = []
     for key, raw in zip(args.keys, args.id_args):
         stream = db.get(key)
         if stream is not None and type(stream) is not Stream:
-            if not rerun:
-                raise CommandError(errors.WRONGTYPE)
-            stream = None  # Redis serves blocked readers only from streams
-        pinned = pinned_id(raw)
-        if pinned is not None:
-            stream_id = pinned
-        elif raw == b"$":
+            raise CommandError(errors.WRONGTYPE)
+        if raw == b"$":
             stream_id = stream.last_id if stream is not None else MIN_ID
         elif raw == b">":
             raise CommandError(GT_ONLY_XREADGROUP)
@@ -583,6 +582,30 @@ def _has_entries_after(stream: Stream | None, stream_id: tuple[int, int]) -> boo
     return bool(entries) and entries.peekitem(-1)[0] > stream_id
 
 
+def _pin_ids(argv: list[bytes], args: XReadArgs, resolved) -> None:
+    """Before blocking: pin each id argument to (id, the stream's entries_added or -1)."""
+    first_id = args.streams_arg + len(resolved)
+    for offset, (_key, stream, stream_id) in enumerate(resolved):
+        pin_arg(argv, first_id + offset, (stream_id, stream.entries_added if stream is not None else -1))
+
+
+def _serve_blocked(client, argv: list[bytes], args: XReadArgs) -> object:
+    """A re-run: answer from the key that became ready, alone, when entries were added to it
+    since the reader blocked and its last id is above the reader's (Redis's condition, so an
+    XADD+XDEL in one transaction answers an empty list); otherwise keep waiting."""
+    db = client.db
+    first_id = args.streams_arg + len(args.keys)
+    for key in keys_to_serve(client, args.keys):
+        stream = db.get(key)
+        if type(stream) is not Stream:
+            continue
+        stream_id, seen_added = pinned(argv[first_id + args.keys.index(key)])  # type: ignore[misc]
+        if stream.entries_added != seen_added and stream.last_id > stream_id:
+            count = args.count or XREAD_BLOCKED_DEFAULT_COUNT
+            return streams_reply(client, [(key, range_reply(stream, stream_id, MAX_ID, count, exclude_start=True))])
+    return block_on(args.keys, args.timeout_ms or 0)
+
+
 _XREAD_COMPLEXITY = (
     "For each stream mentioned: O(N) with N being the number of elements being returned, it means that "
     "XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time "
@@ -597,15 +620,9 @@ _XREAD_COMPLEXITY = (
          complexity=_XREAD_COMPLEXITY)
 def xread(client, argv):
     args = parse_xread_args(argv, False)
-    rerun = is_rerun(client)
-    resolved = _xread_ids(client.db, args, rerun)
-    if rerun:
-        # Served after a write: the first stream with new entries, alone (as Redis does).
-        for key, stream, stream_id in resolved:
-            if _has_entries_after(stream, stream_id):
-                count = args.count or XREAD_BLOCKED_DEFAULT_COUNT
-                return streams_reply(client, [(key, range_reply(stream, stream_id, MAX_ID, count, exclude_start=True))])
-        return block_on(args.keys, args.timeout_ms or 0)
+    if is_rerun(client):
+        return _serve_blocked(client, argv, args)
+    resolved = _xread_ids(client.db, args)
     served = [
         (key, range_reply(stream, stream_id, MAX_ID, args.count, exclude_start=True))  # type: ignore[arg-type]
         for key, stream, stream_id in resolved
@@ -613,8 +630,5 @@ def xread(client, argv):
     ]
     if served or args.timeout_ms is None:
         return streams_reply(client, served)
-    for offset, (_key, _stream, stream_id) in enumerate(resolved):
-        index = args.streams_arg + len(resolved) + offset
-        if argv[index] == b"$":
-            pin_id(argv, index, stream_id)
+    _pin_ids(argv, args, resolved)
     return block_on(args.keys, args.timeout_ms)

@@ -15,7 +15,8 @@ import re
 import pytest
 import redis
 
-from tests.support.rawconn import RawConnection, ServerError
+from tests.support.rawconn import RawConnection, ServerError, plain
+from tests.support.wait import wait_for
 
 STREAM_COMMANDS = ("xadd", "xlen", "xrange", "xrevrange", "xdel", "xtrim", "xsetid", "xread")
 UINT64_MAX = str(2**64 - 1)
@@ -459,6 +460,61 @@ def test_xread_block_inside_multi(differ):
                 c.call(*cmd)
                 replies.append(c.call("EXEC"))
             assert replies[0] == replies[1], (protocol, cmd, replies)
+
+
+# -- XREAD BLOCK: the same scenario on both servers -----------------------------------------------------
+
+
+def _blocked_clients(conn: RawConnection) -> int:
+    info = plain(conn.call("INFO", "clients"))
+    return int(re.search(rb"blocked_clients:(\d+)", info).group(1))
+
+
+BLOCKING_SCENARIOS = {
+    "woken_by_xadd": (["XADD s 1-1 f v"], "XREAD BLOCK 0 STREAMS s $", ["XADD s 2-1 g w"]),
+    "count_and_dollar_on_missing_key": ([], "XREAD COUNT 1 BLOCK 0 STREAMS s $",
+                                        ["MULTI", "XADD s 1-1 a 1", "XADD s 1-2 a 2", "EXEC"]),
+    "first_ready_stream_answers": (["XADD a 5-1 f v"], "XREAD BLOCK 0 STREAMS a b c $ 0 $",
+                                   ["MULTI", "XADD c 1-1 x y", "XADD b 1-1 x y", "EXEC"]),
+    "xadd_then_xdel": ([], "XREAD BLOCK 0 STREAMS s $", ["MULTI", "XADD s 1-1 f v", "XDEL s 1-1", "EXEC"]),
+    "xsetid_then_xadd": (["XADD s 1-1 f v"], "XREAD BLOCK 0 STREAMS s $",
+                         ["XSETID s 5-0", "SET other x", "XADD s 6-1 f v"]),
+    "other_type_then_stream": ([], "XREAD BLOCK 0 STREAMS k $", ["SET k x", "DEL k", "XADD k 3-3 f v"]),
+    "explicit_id_above_top": (["XADD s 1-1 f v"], "XREAD BLOCK 0 STREAMS s 5-0",
+                              ["XADD s 2-1 f v", "XADD s 6-1 f v"]),
+}
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+@pytest.mark.parametrize("name", sorted(BLOCKING_SCENARIOS))
+def test_blocked_xread_replies(differ, name, protocol):
+    """A reader blocks, a writer runs commands, the reader's reply is compared byte-typed."""
+    setup, read, writes = BLOCKING_SCENARIOS[name]
+    replies = []
+    for port in (differ.ours_port, differ.real_port):
+        with RawConnection(port) as reader, RawConnection(port) as writer:
+            writer.call("FLUSHALL")
+            if protocol == 3:
+                reader.call("HELLO", "3")
+            for cmd in setup:
+                writer.call(*cmd.split())
+            reader.send(*read.split())
+            wait_for(lambda: _blocked_clients(writer) == 1, message=f"{name}: reader blocked")
+            for cmd in writes:
+                writer.call(*cmd.split())
+            replies.append(reader.read_reply())
+    assert replies[0] == replies[1], name
+
+
+def test_blocked_xread_times_out_with_a_null_array(differ):
+    for protocol in (2, 3):
+        replies = []
+        for port in (differ.ours_port, differ.real_port):
+            with RawConnection(port) as reader:
+                if protocol == 3:
+                    reader.call("HELLO", "3")
+                replies.append(reader.call("XREAD", "BLOCK", "10", "STREAMS", "s", "t", "$", "0"))
+        assert replies[0] == replies[1] and replies[0].value is None, replies
 
 
 # -- types, COPY/RENAME, WATCH, dirty, notifications --------------------------------------------------
