@@ -298,11 +298,12 @@ def msetnx(client, argv):
     for j in range(1, len(argv), 2):
         if db.get(argv[j]) is not None:
             return 0
-    notifying = client.server.notify_flags
+    if client.server.notify_flags:
+        for j in range(1, len(argv), 2):
+            store_notifying(client, argv[j], argv[j + 1], b"set")  # a repeated key is not new twice
+        return 1
     for j in range(1, len(argv), 2):
         db.set(argv[j], argv[j + 1])
-        if notifying:
-            key_event(client, NOTIFY_STRING, b"set", argv[j], True)
     return 1
 
 
