@@ -2,7 +2,8 @@
 
 Like Redis 7.0, DEBUG is refused unless ``enable-debug-command`` is ``yes`` (or ``local``
 and the client is local). Implemented: HELP, SLEEP (blocks the whole node, like Redis),
-SET-ACTIVE-EXPIRE, OBJECT, DIGEST, DIGEST-VALUE (Redis's exact SHA1 mixing), POPULATE,
+SET-ACTIVE-EXPIRE, OBJECT (serializedlength is the RDB size, see rdb_length.py; a list
+also shows its quicklist's ql_* fields), DIGEST, DIGEST-VALUE (Redis's exact SHA1 mixing), POPULATE,
 LOG, ERROR, PROTOCOL, CHANGE-REPL-ID, QUICKLIST-PACKED-THRESHOLD. RELOAD and LOADAOF answer
 that persistence is not implemented yet. The crash/fault-injection subcommands (SEGFAULT,
 PANIC, OOM, ASSERT, RESTART, ...) and the allocator/encoding dumps are not implemented.
@@ -17,6 +18,14 @@ import time
 
 from node import errors
 from node.commands.client_cmd import subcommand_syntax_error
+from node.commands.rdb_length import (  # noqa: F401 (lzf_compressed_length: the unit tests' entry)
+    ListLayout,
+    lzf_compressed_length,
+    quicklist_fields,
+    quicklist_length,
+    quicklist_nodes,
+    serialized_length,
+)
 from node.commands.spec import command
 from node.errors import CommandError
 from node.replies import OK, Push, SetReply, Status, Verbatim
@@ -297,11 +306,26 @@ def _object(client, argv):
     encoding = _encoding(value)
     lru = db.access.get(argv[2], db.clock.lru)
     idle = _idle_seconds(db, argv[2])
+    compression = _rdb_compression(client)
+    extra = ""
+    if encoding == "quicklist":
+        layout = _list_layout(client)
+        nodes = quicklist_nodes(value, layout.fill, layout.packed_threshold)
+        length = quicklist_length(nodes, layout.compress_depth, compression)
+        extra = quicklist_fields(nodes, layout.fill, layout.compress_depth)
+    else:
+        length = serialized_length(value, compression)
     return Status(
-        "Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d"
-        % (id(value), _refcount(client, value), encoding, serialized_length(value, _rdb_compression(client)),
-           lru & ((1 << 24) - 1), idle)
+        "Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s"
+        % (id(value), _refcount(client, value), encoding, length, lru & ((1 << 24) - 1), idle, extra)
     )
+
+
+def _list_layout(client) -> ListLayout:
+    """The quicklist settings a list made now would have."""
+    config = client.server.config
+    return ListLayout(config.list_max_listpack_size, config.list_compress_depth,
+                      client.server.quicklist_packed_threshold)
 
 
 SHARED_INTEGERS = 10000  # OBJ_SHARED_INTEGERS: 0..9999 are shared objects in Redis
@@ -493,125 +517,6 @@ def _as_long(raw: bytes) -> int | None:
     from node.commands.client_cmd import _parse_ll
 
     return _parse_ll(bytes(raw))
-
-
-def _rdb_len_size(n: int) -> int:
-    """Bytes of rdbSaveLen's encoding of ``n``."""
-    if n < 1 << 6:
-        return 1
-    if n < 1 << 14:
-        return 2
-    if n <= 0xFFFFFFFF:
-        return 5
-    return 9
-
-
-LZF_MAX_INPUT = 1 << 20  # longer strings are reported uncompressed (pure-Python LZF is slow)
-
-
-def serialized_length(value: object, compression: bool = True) -> int:
-    """rdbSavedObjectLen: strings exactly as Redis saves them (8/16/32-bit integers, LZF when
-    it saves at least 4 bytes, else length + bytes); other types: a rough estimate."""
-    if isinstance(value, (bytes, bytearray)):
-        n = len(value)
-        if n <= 11:
-            number = _as_long(value)
-            if number is not None:
-                if -(1 << 7) <= number < 1 << 7:
-                    return 2
-                if -(1 << 15) <= number < 1 << 15:
-                    return 3
-                if -(1 << 31) <= number < 1 << 31:
-                    return 5
-        if compression and 20 < n <= LZF_MAX_INPUT:
-            compressed = lzf_compressed_length(bytes(value), n - 4)
-            if compressed:
-                return 1 + _rdb_len_size(compressed) + _rdb_len_size(n) + compressed
-        return _rdb_len_size(n) + n
-    total = 1
-    for element in _elements(value):
-        for part in element if isinstance(element, tuple) else (element,):
-            data = part if isinstance(part, (bytes, bytearray)) else repr(part).encode()
-            total += _rdb_len_size(len(data)) + len(data)
-    return total
-
-
-def lzf_compressed_length(data: bytes, out_len: int) -> int:
-    """Size of liblzf's lzf_compress output (Redis's build: HLOG 16, VERY_FAST), 0 when it
-    does not fit in ``out_len`` bytes. Only the size is computed, not the bytes."""
-    in_len = len(data)
-    if not in_len or not out_len:
-        return 0
-    hsize_mask = (1 << 16) - 1
-    htab: dict[int, int] = {}
-    ip = 0
-    op = 1  # one byte reserved for the first literal run's header
-    lit = 0
-    in_end = in_len
-    hval = (data[0] << 8) | data[1] if in_len > 1 else data[0] << 8
-    while ip < in_end - 2:
-        hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFFFF
-        slot = ((hval >> 8) - hval * 5) & hsize_mask
-        ref = htab.get(slot, -1)
-        htab[slot] = ip
-        if ref > 0 and ip - ref - 1 < 8192 and data[ref + 2] == data[ip + 2] and data[ref] == data[ip] \
-                and data[ref + 1] == data[ip + 1]:
-            length = 2
-            maxlen = min(in_end - ip - length, 264)
-            if op + 4 >= out_len and op - (0 if lit else 1) + 4 >= out_len:
-                return 0
-            if not lit:
-                op -= 1  # undo the empty literal run
-            if maxlen > 16:  # lzf's unrolled 16 steps do not check maxlen (it may overshoot by 2)
-                for _ in range(16):
-                    length += 1
-                    if data[ref + length] != data[ip + length]:
-                        break
-                else:
-                    length += 1
-                    while length < maxlen and data[ref + length] == data[ip + length]:
-                        length += 1
-            else:
-                length += 1
-                while length < maxlen and data[ref + length] == data[ip + length]:
-                    length += 1
-            length -= 2
-            ip += 1
-            op += 2 if length < 7 else 3
-            lit = 0
-            op += 1  # start a new literal run
-            ip += length + 1
-            if ip >= in_end - 2:
-                break
-            ip -= 2
-            hval = (data[ip] << 8) | data[ip + 1]
-            hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFFFF
-            htab[((hval >> 8) - hval * 5) & hsize_mask] = ip
-            ip += 1
-            hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFFFF
-            htab[((hval >> 8) - hval * 5) & hsize_mask] = ip
-            ip += 1
-        else:
-            if op >= out_len:
-                return 0
-            lit += 1
-            op += 1
-            ip += 1
-            if lit == 32:
-                lit = 0
-                op += 1
-    if op + 3 > out_len:
-        return 0
-    while ip < in_end:
-        lit += 1
-        op += 1
-        ip += 1
-        if lit == 32:
-            lit = 0
-            op += 1
-    if not lit:
-        op -= 1
-    return op
 
 
 # -- DIGEST (Redis's debug.c, bit for bit) -------------------------------------------------------
