@@ -1,0 +1,263 @@
+"""The stream data model without sockets: id parsing and formatting (Redis's string2ull and
+streamGenericParseIDOrReply quirks), id arithmetic, listpack element sizes, the node
+emulation behind ``~`` trimming (node closing by entries and by bytes, tombstones, whole-node
+trims, LIMIT), COPY's deep copy of groups, and XADD/XTRIM option parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from node.commands import stream_type as st
+from node.commands.stream_type import (
+    INVALID_ID,
+    MAX_ID,
+    ConsumerGroup,
+    Consumer,
+    PendingEntry,
+    Stream,
+    decr_id,
+    format_id,
+    incr_id,
+    lp_int_size,
+    lp_str_size,
+    parse_add_id,
+    parse_id,
+    parse_interval_id,
+    parse_strict_id,
+    string2ull,
+)
+from node.commands.streams import TrimArgs, parse_add_or_trim
+from node.errors import CommandError
+
+U64 = 2**64 - 1
+
+
+# -- ids ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw,value", [
+    (b"0", 0), (b"123", 123), (b"18446744073709551615", U64), (b"007", 7), (b"+5", 5), (b" 5", 5),
+    (b"\t\n 42", 42), (b" -1", U64), (b"-0", 0), (b"5\x00junk", 5), (b"9223372036854775808", 2**63),
+])
+def test_string2ull_accepts(raw, value):
+    assert string2ull(raw) == value
+
+
+@pytest.mark.parametrize("raw", [
+    b"", b"-1", b"-9223372036854775808", b"18446744073709551616", b"1 ", b"1.0", b"x", b" ", b"+", b"--1", b"0x10",
+    b"\x00", b"1e3",
+])
+def test_string2ull_refuses(raw):
+    assert string2ull(raw) is None
+
+
+def test_parse_id_forms():
+    assert parse_id(b"-") == (0, 0)
+    assert parse_id(b"+") == MAX_ID
+    assert parse_id(b"5") == (5, 0)
+    assert parse_id(b"5", U64) == (5, U64)
+    assert parse_id(b"5-7") == (5, 7)
+    with pytest.raises(CommandError) as exc:
+        parse_id(b"5-")
+    assert exc.value.message == INVALID_ID
+    assert parse_id(b"1- 2") == (1, 2)
+    assert parse_id(b"-\x00x") == (0, 0)  # a C string: ends at the NUL
+
+
+@pytest.mark.parametrize("raw", [b"-", b"+"])
+def test_strict_refuses_min_and_max(raw):
+    with pytest.raises(CommandError):
+        parse_strict_id(raw)
+
+
+@pytest.mark.parametrize("raw", [b"x", b"1-x", b"1-2-3", b"", b"9" * 128, b"$", b">", b"1--1", b"-1-1"])
+def test_invalid_ids(raw):
+    with pytest.raises(CommandError) as exc:
+        parse_id(raw)
+    assert exc.value.message == INVALID_ID
+
+
+def test_xadd_ids_and_sequence_star():
+    assert parse_add_id(b"5-*") == (5, None)
+    assert parse_add_id(b"5") == (5, 0)
+    assert parse_add_id(b"5-3") == (5, 3)
+    for bad in (b"*-1", b"5-**", b"-", b"+", b"*"):
+        with pytest.raises(CommandError):
+            parse_add_id(bad)
+    with pytest.raises(CommandError):
+        parse_id(b"5-*")  # only XADD knows ms-*
+
+
+def test_interval_ids():
+    assert parse_interval_id(b"(5", 0) == ((5, 0), True)
+    assert parse_interval_id(b"(5", U64) == ((5, U64), True)
+    with pytest.raises(CommandError):
+        parse_interval_id(b"(", 0)  # "(" alone is an ordinary (invalid) id
+    with pytest.raises(CommandError):
+        parse_interval_id(b"(-", 0)  # the exclusive form is strict
+    assert parse_interval_id(b"-", 0) == ((0, 0), False)
+
+
+def test_format_and_arithmetic():
+    assert format_id((1, 2)) == b"1-2"
+    assert format_id(MAX_ID) == b"18446744073709551615-18446744073709551615"
+    assert incr_id((1, 2)) == (1, 3)
+    assert incr_id((1, U64)) == (2, 0)
+    assert incr_id(MAX_ID) is None
+    assert decr_id((1, 0)) == (0, U64)
+    assert decr_id((0, 0)) is None
+
+
+# -- listpack sizes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value,size", [
+    (0, 2), (127, 2), (128, 3), (-1, 3), (4095, 3), (-4096, 3), (4096, 4), (32767, 4), (-32769, 5),
+    (8388607, 5), (8388608, 6), (2**31 - 1, 6), (2**31, 10), (-(2**63), 10),
+])
+def test_integer_element_sizes(value, size):
+    assert lp_int_size(value) == size
+
+
+@pytest.mark.parametrize("raw,size", [
+    (b"", 2), (b"v", 3), (b"x" * 63, 65), (b"x" * 64, 67), (b"x" * 125, 128), (b"x" * 126, 130),
+    (b"x" * 4095, 4099), (b"x" * 4096, 4103), (b"12", 2), (b"-5", 3), (b"007", 5), (b"-0", 4),
+    (b"12345678901234567890", 22), (b"9223372036854775807", 10),
+])
+def test_string_element_sizes(raw, size):
+    assert lp_str_size(raw) == size
+
+
+# -- nodes ------------------------------------------------------------------------------------------
+
+
+def filled(n: int, max_bytes: int = 4096, max_entries: int = 100, fields=(b"f", b"v")) -> Stream:
+    s = Stream()
+    for i in range(1, n + 1):
+        s.append((i, 1), fields, max_bytes, max_entries)
+    return s
+
+
+def test_nodes_close_at_max_entries():
+    s = filled(250)
+    assert [(n.master_id, n.live) for n in s.nodes] == [((1, 1), 100), ((101, 1), 100), ((201, 1), 50)]
+    assert s.node_keys == [(1, 1), (101, 1), (201, 1)]
+    assert s.entries_added == 250 and s.last_id == (250, 1) and s.first_id == (1, 1)
+
+
+def test_nodes_close_at_max_bytes():
+    s = filled(40, max_bytes=200, max_entries=0, fields=(b"field", b"x" * 20))
+    for node in s.nodes[:-1]:
+        assert node.lp_bytes() + 25 >= 200  # the next entry would not fit
+        assert node.lp_bytes() < 200 + 25
+    assert sum(n.live for n in s.nodes) == 40
+
+
+def test_first_entry_size_in_a_node():
+    # header 7, count/deleted/numfields 2+2+2, field "f" 3, terminator 2; entry: flags 2,
+    # ms/seq deltas 2+2, value 3, lp-count 2
+    s = filled(1)
+    assert s.nodes[0].lp_bytes() == 7 + 6 + 3 + 2 + 2 + 4 + 3 + 2
+
+
+def test_tombstones_count_toward_the_node_and_empty_nodes_go():
+    s = filled(150)
+    for i in range(2, 100):
+        assert s.delete((i, 1))
+    assert not s.delete((2, 1))
+    assert s.nodes[0].live == 2 and s.nodes[0].deleted == 98
+    assert s.max_deleted_id == (99, 1)
+    s.delete((1, 1))
+    s.delete((100, 1))
+    assert s.node_keys == [(101, 1)]
+    assert s.first_id == (101, 1)
+    s.append((151, 1), (b"f", b"v"), 4096, 100)
+    assert len(s.nodes) == 1 and s.nodes[0].live == 51  # the 50-entry tail node had room
+
+
+def test_approximate_trim_removes_whole_nodes_only():
+    s = filled(250)
+    assert s.trim(st.TRIM_MAXLEN, 10, None, True, 10000) == 200
+    assert len(s) == 50
+    assert s.trim(st.TRIM_MAXLEN, 10, None, True, 10000) == 0
+    assert s.trim(st.TRIM_MAXLEN, 10, None, False, 0) == 40
+    assert s.first_id == (241, 1) and s.nodes[0].deleted == 40
+
+
+def test_minid_trim_uses_the_node_last_id_tombstones_included():
+    s = filled(200)
+    s.delete((100, 1))  # the first node's last entry is a tombstone
+    assert s.trim(st.TRIM_MINID, 0, (100, 1), True, 10000) == 0  # last id 100-1 is not < 100-1
+    assert s.trim(st.TRIM_MINID, 0, (100, 2), True, 10000) == 99
+    assert s.trim(st.TRIM_MINID, 0, (150, 0), False, 0) == 49
+    assert s.first_id == (150, 1)
+
+
+def test_trim_limit_stops_before_a_node():
+    s = filled(500)
+    assert s.trim(st.TRIM_MAXLEN, 0, None, True, 150) == 100
+    assert s.trim(st.TRIM_MAXLEN, 0, None, True, 99) == 0
+    assert len(s) == 400
+
+
+def test_empty_stream_keeps_its_last_id():
+    s = filled(3)
+    assert s.trim(st.TRIM_MAXLEN, 0, None, False, 0) == 3
+    assert len(s) == 0 and s.first_id == (0, 0) and s.last_id == (3, 1)
+    assert s.next_id(1) == (3, 2)
+    assert s.next_id(10) == (10, 0)
+
+
+def test_copy_is_deep_and_shares_pending_entries_per_group():
+    s = filled(3)
+    group = ConsumerGroup(b"g", (2, 1), 2)
+    alice = Consumer(b"alice", 5)
+    group.consumers[b"alice"] = alice
+    pending = PendingEntry(alice, 7, 2)
+    alice.pel[(1, 1)] = pending
+    group.pel[(1, 1)] = pending
+    s.groups[b"g"] = group
+    c = s.copy()
+    c.append((9, 9), (b"f", b"v"), 4096, 100)
+    c.delete((1, 1))
+    assert len(s) == 3 and s.last_id == (3, 1) and s.nodes[0].live == 3
+    copied = c.groups[b"g"]
+    assert copied is not group and copied.last_id == (2, 1) and copied.entries_read == 2
+    twin = copied.consumers[b"alice"]
+    assert twin is not alice and twin.seen_time == 5
+    assert copied.pel[(1, 1)] is twin.pel[(1, 1)]
+    assert copied.pel[(1, 1)].consumer is twin and copied.pel[(1, 1)].delivery_count == 2
+
+
+# -- XADD/XTRIM options -----------------------------------------------------------------------------
+
+
+def args_of(*words: bytes, xadd: bool = True, max_entries: int = 100) -> TrimArgs:
+    return parse_add_or_trim([b"XADD" if xadd else b"XTRIM", b"s", *words], xadd, max_entries)
+
+
+def test_option_parsing():
+    a = args_of(b"MAXLEN", b"~", b"10", b"*", b"f", b"v")
+    assert (a.strategy, a.approx, a.maxlen, a.limit, a.idpos, a.id_given) == (st.TRIM_MAXLEN, True, 10, 10000, 5, False)
+    a = args_of(b"nomkstream", b"minid", b"5", b"7-*", b"f", b"v")
+    assert (a.nomkstream, a.strategy, a.minid, a.id, a.idpos) == (True, st.TRIM_MINID, (5, 0), (7, None), 5)
+    assert args_of(b"MAXLEN", b"~", b"1", b"*", max_entries=0).limit == 10000
+    assert args_of(b"MAXLEN", b"~", b"1", b"*", max_entries=10**6).limit == 1000000
+    assert args_of(b"MAXLEN", b"~", b"1", b"LIMIT", b"7", b"*").limit == 7
+    assert args_of(b"MAXLEN", b"1", xadd=False).limit == 0
+
+
+@pytest.mark.parametrize("words,error", [
+    ((b"MAXLEN", b"1", b"LIMIT", b"5"), "LIMIT cannot be used without the special ~ option"),
+    ((b"LIMIT", b"5"), "LIMIT cannot be used without specifying a trimming strategy"),
+    ((b"LIMIT", b"0"), "XTRIM must be called with a trimming strategy"),
+    ((), "XTRIM must be called with a trimming strategy"),
+    ((b"MAXLEN", b"1", b"MINID", b"1"), "MAXLEN and MINID options at the same time are not compatible"),
+    ((b"MAXLEN", b"-1"), "The MAXLEN argument must be >= 0."),
+    ((b"MAXLEN", b"~", b"1", b"LIMIT", b"-1"), "The LIMIT argument must be >= 0."),
+    ((b"MAXLEN", b"1", b"*"), "ERR syntax error"),
+])
+def test_xtrim_option_errors(words, error):
+    with pytest.raises(CommandError) as exc:
+        args_of(*words, xadd=False)
+    assert error in exc.value.message
