@@ -184,10 +184,13 @@ def lp_int_size(value: int) -> int:
     return 10
 
 
+_NUMERIC_START = frozenset(b"-0123456789")
+
+
 def lp_str_size(raw: bytes) -> int:
     """Bytes of a string element: stored as an integer when it looks like one (string2ll)."""
     n = len(raw)
-    if n <= 20:
+    if 0 < n <= 20 and raw[0] in _NUMERIC_START:
         value = parse_ll(raw)
         if value is not None:
             return lp_int_size(value)
@@ -223,8 +226,12 @@ class ListpackNode:
     def entry_size(self, stream_id: tuple[int, int], flat: tuple[bytes, ...]) -> int:
         """Bytes one entry takes in this node: flags, id deltas, [count, fields,] values, lp-count."""
         master_ms, master_seq = self.master_id
-        size = _FLAG_SIZE + lp_int_size(_as_int64(stream_id[0] - master_ms))
-        size += lp_int_size(_as_int64(stream_id[1] - master_seq))
+        ms_delta = stream_id[0] - master_ms
+        seq_delta = stream_id[1] - master_seq
+        if 0 <= ms_delta <= 127 and 0 <= seq_delta <= 127:
+            size = _FLAG_SIZE + 4
+        else:
+            size = _FLAG_SIZE + lp_int_size(_as_int64(ms_delta)) + lp_int_size(_as_int64(seq_delta))
         nfields = len(flat) // 2
         if flat[0::2] == self.master_fields:
             size += sum(map(lp_str_size, flat[1::2]))
@@ -241,6 +248,27 @@ class ListpackNode:
 
 # -- the stream ----------------------------------------------------------------------------------
 
+
+class StreamEntries(SortedDict):
+    """A SortedDict with an O(1) :meth:`append` for a key above every other (XADD's case)."""
+
+    __slots__ = ()
+
+    def append(self, key: tuple[int, int], value: tuple[bytes, ...]) -> None:
+        # SortedList.add without its bisect (the key goes last) and without SortedDict's
+        # membership test: sortedcontainers 2.4 internals, checked by tests/unit/test_streams.py.
+        sorted_keys = self._list
+        maxes = sorted_keys._maxes
+        if maxes and key > maxes[-1]:
+            pos = len(maxes) - 1
+            sorted_keys._lists[pos].append(key)
+            maxes[pos] = key
+            sorted_keys._expand(pos)
+            sorted_keys._len += 1
+            dict.__setitem__(self, key, value)
+        else:
+            self[key] = value
+
 TRIM_MAXLEN = 1
 TRIM_MINID = 2
 
@@ -248,7 +276,8 @@ TRIM_MINID = 2
 class Stream:
     """A stream value.
 
-    * ``entries``: SortedDict id -> flat ``(field, value, ...)`` tuple (live entries only);
+    * ``entries``: a SortedDict (:class:`StreamEntries`) id -> flat ``(field, value, ...)``
+      tuple (live entries only);
     * ``last_id``: the top id ever added or set by XSETID (``0-0`` for a new stream);
     * ``max_deleted_id``: 7.0's max-deleted-entry-id (XDEL, XSETID MAXDELETEDID);
     * ``entries_added``: 7.0's entries-added (every XADD ever, XSETID ENTRIESADDED);
@@ -260,7 +289,7 @@ class Stream:
     __slots__ = ("entries", "last_id", "max_deleted_id", "entries_added", "groups", "nodes", "node_keys")
 
     def __init__(self) -> None:
-        self.entries: SortedDict = SortedDict()
+        self.entries: StreamEntries = StreamEntries()
         self.last_id = MIN_ID
         self.max_deleted_id = MIN_ID
         self.entries_added = 0
@@ -289,25 +318,29 @@ class Stream:
         """streamAppendItem for an id already checked to be above ``last_id`` (``payload``:
         the total length of ``flat``, if the caller has it)."""
         nodes = self.nodes
-        node = nodes[-1] if nodes else None
-        if node is not None:
-            limit = max_bytes if 0 < max_bytes <= STREAM_LISTPACK_MAX_SIZE else STREAM_LISTPACK_MAX_SIZE
+        if nodes:
+            node = nodes[-1]
+            live, deleted = node.live, node.deleted
             if payload is None:
                 payload = sum(map(len, flat))
-            if node.lp_bytes() + payload >= limit:
-                node = None
-            elif max_entries and node.live + node.deleted >= max_entries:
-                node = None
-        if node is None:
-            node = ListpackNode(stream_id, flat[0::2])
-            nodes.append(node)
-            self.node_keys.append(stream_id)
+            limit = max_bytes if 0 < max_bytes <= STREAM_LISTPACK_MAX_SIZE else STREAM_LISTPACK_MAX_SIZE
+            if (node.size + lp_int_size(live) + lp_int_size(deleted) + payload >= limit
+                    or (max_entries and live + deleted >= max_entries)):
+                node = self._new_node(stream_id, flat)
+        else:
+            node = self._new_node(stream_id, flat)
         node.size += node.entry_size(stream_id, flat)
         node.live += 1
         node.last_id = stream_id
-        self.entries[stream_id] = flat
+        self.entries.append(stream_id, flat)
         self.last_id = stream_id
         self.entries_added += 1
+
+    def _new_node(self, stream_id: tuple[int, int], flat: tuple[bytes, ...]) -> ListpackNode:
+        node = ListpackNode(stream_id, flat[0::2])
+        self.nodes.append(node)
+        self.node_keys.append(stream_id)
+        return node
 
     def _node_index(self, stream_id: tuple[int, int]) -> int:
         return bisect_right(self.node_keys, stream_id) - 1

@@ -266,24 +266,31 @@ def _new_id(stream: Stream, args: TrimArgs, now_ms: int) -> tuple[int, int]:
 def xadd(client, argv):
     server = client.server
     config = server.config
-    args = parse_add_or_trim(argv, True, config.stream_node_max_entries)
-    field_pos = args.idpos + 1
+    if argv[2] == b"*":  # the common form, without options
+        args = None
+        field_pos = 3
+    else:
+        args = parse_add_or_trim(argv, True, config.stream_node_max_entries)
+        field_pos = args.idpos + 1
     nargs = len(argv) - field_pos
     if nargs < 2 or nargs & 1:
         raise CommandError(errors.wrong_arity("xadd"))
-    if args.id_given and args.id == MIN_ID:
+    if args is not None and args.id_given and args.id == MIN_ID:
         raise CommandError(ID_ZERO)
     db = client.db
     key = argv[1]
     stream = get_stream(db, key)
     created = stream is None
     if created:
-        if args.nomkstream:
+        if args is not None and args.nomkstream:
             return None
         stream = Stream()
-    if stream.last_id == MAX_ID:
+    elif stream.last_id == MAX_ID:
         raise CommandError(ID_EXHAUSTED)
-    new_id = _new_id(stream, args, server.clock.ms)
+    if args is None:
+        new_id = stream.next_id(server.clock.ms)
+    else:
+        new_id = _new_id(stream, args, server.clock.ms)
     fields = tuple(argv[field_pos:])
     payload = sum(map(len, fields))
     if payload > STREAM_LISTPACK_MAX_SIZE:
@@ -297,7 +304,7 @@ def xadd(client, argv):
     notifying = server.notify_flags
     if notifying:
         key_event(client, NOTIFY_STREAM, b"xadd", key, created)
-    if args.strategy and _trim(stream, args) and notifying:
+    if args is not None and args.strategy and _trim(stream, args) and notifying:
         key_event(client, NOTIFY_STREAM, b"xtrim", key)
     db.clock.dirty = base + 1
     return format_id(new_id)

@@ -261,3 +261,17 @@ def test_xtrim_option_errors(words, error):
     with pytest.raises(CommandError) as exc:
         args_of(*words, xadd=False)
     assert error in exc.value.message
+
+
+def test_stream_entries_fast_append_keeps_the_sorted_dict_consistent():
+    """StreamEntries.append writes sortedcontainers' internals directly: check them."""
+    entries = st.StreamEntries()
+    for i in range(5000):
+        entries.append((i, 0), (b"f", b"v"))
+    entries.append((3, 5), (b"late", b"x"))  # not above the last key: the ordinary path
+    del entries[(10, 0)]
+    entries.popitem(0)
+    entries._list._check()
+    assert len(entries) == 4999 and list(entries.irange((2, 0), (4, 0))) == [(2, 0), (3, 0), (3, 5), (4, 0)]
+    assert entries.peekitem(-1) == ((4999, 0), (b"f", b"v"))
+    assert entries.copy() == entries and type(entries.copy()) is st.StreamEntries
