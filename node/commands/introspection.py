@@ -6,17 +6,19 @@ of bulk strings), key specs (a set of maps, "notes" first when present), subcomm
 array of the same entries, or an empty set). ``COMMAND DOCS`` gives summary, since, group,
 complexity and subcommands (argument lists are not declared in Trireme, so they are left
 out). ``COMMAND GETKEYS``/``GETKEYSANDFLAGS`` find keys the way ``getKeysFromCommandWithSpecs``
-does: the key specs when they are reliable, else the command's own ``getkeys`` function.
+does: the key specs when they are reliable, else Redis's native getkeys procedure with its
+own flags (``getkeys.py``).
 """
 
 from __future__ import annotations
 
+from node.commands.getkeys import NATIVE_GETKEYS, cstr
 from node.commands.spec import ACL_ORDER, REGISTRY, CommandSpec, KeySpec, command
 from node.config import string2ll, stringmatch
 from node.errors import CommandError
 from node.replies import SetReply, Status
 
-_COMMON = dict(group="server", acl="connection")
+_COMMON = {"group": "server", "acl": "connection"}
 
 HELP = (
     "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -151,7 +153,7 @@ def keys_from_specs(key_specs: tuple[KeySpec, ...], argv: list[bytes]) -> list[t
             while i != end:
                 if i >= argc or i < 1:
                     break
-                if argv[i].lower() == word_b:
+                if cstr(argv[i]) == word_b:  # strcasecmp
                     first = i + 1
                     break
                 i = i + 1 if start <= end else i - 1
@@ -184,63 +186,23 @@ def keys_from_specs(key_specs: tuple[KeySpec, ...], argv: list[bytes]) -> list[t
     return found
 
 
-def _set_flags(argv: list[bytes]) -> list[str]:
-    if any(arg.lower() == b"get" for arg in argv[3:]):
-        return ["RW", "access", "update"]
-    return ["OW", "update"]
-
-
-def _bitfield_flags(argv: list[bytes]) -> list[str]:
-    readonly, i, argc = True, 2, len(argv)
-    while i < argc:
-        remaining, arg = argc - i - 1, argv[i].lower()
-        if arg == b"get" and remaining >= 2:
-            i += 2
-        elif arg in (b"set", b"incrby") and remaining >= 3:
-            readonly = False
-            break
-        elif arg == b"overflow" and remaining >= 1:
-            i += 1
-        else:
-            readonly = False
-            break
-        i += 1
-    return ["RO", "access"] if readonly else ["RW", "access", "update"]
-
-
-# Commands whose key flags depend on the arguments (VARIABLE_FLAGS), as their getkeys procs say.
-VARIABLE_FLAGS = {"set": _set_flags, "bitfield": _bitfield_flags}
-
-
 def find_keys(spec: CommandSpec, argv: list[bytes]) -> list[tuple[int, list[str]]]:
-    """Redis's ``getKeysFromCommandWithSpecs``: the keys of ``argv`` and their flags."""
+    """Redis's ``getKeysFromCommandWithSpecs``: the keys of ``argv`` and their flags, from the
+    key specs when they are reliable (no VARIABLE_FLAGS) and can read ``argv``, else from the
+    command's native getkeys procedure (``node/commands/getkeys.py``) with its own flags."""
     has_keyspec = any("not_key" not in ks.key_flags for ks in spec.key_specs)
     has_varflags = any("variable_flags" in ks.key_flags for ks in spec.key_specs)
     if has_keyspec and not has_varflags:
         found = keys_from_specs(spec.key_specs, argv)
         if found is not None:
             return found
-    if spec.name in VARIABLE_FLAGS:
-        found = keys_from_specs(spec.key_specs, argv) or []
-        flags = VARIABLE_FLAGS[spec.name](argv)
-        return [(pos, flags) for pos, _ in found]
-    if spec.getkeys is None:
-        return []
-    try:
-        positions = spec.getkeys(argv)
-    except Exception:  # a getkeys function given arguments its command would refuse
-        return []
-    flags_at: dict[int, list[str]] = {}
-    for ks in spec.key_specs:  # each key's flags: those of the first spec that finds it
-        for pos, flags in keys_from_specs((ks,), argv) or []:
-            flags_at.setdefault(pos, flags)
-    default = spec.key_specs[0].key_flags if spec.key_specs else []
-    return [(pos, flags_at.get(pos, default)) for pos in positions]
+    proc = NATIVE_GETKEYS.get(spec.name)
+    return proc(argv) if proc is not None else []
 
 
 def has_keys(spec: CommandSpec) -> bool:
     """Redis's ``doesCommandHaveKeys``."""
-    return spec.getkeys is not None or any("not_key" not in ks.key_flags for ks in spec.key_specs)
+    return spec.name in NATIVE_GETKEYS or any("not_key" not in ks.key_flags for ks in spec.key_specs)
 
 
 def _getkeys(argv: list[bytes], with_flags: bool) -> list:
@@ -311,12 +273,12 @@ def command_list(client, argv):
         if argv[i].lower() == b"filterby" and len(argv) - 1 - i == 2:
             kind, arg = argv[i + 1].lower(), argv[i + 2]
             if kind == b"module":
-                keep = lambda spec: False  # noqa: E731  (no modules in Trireme)
+                keep = lambda spec: False
             elif kind == b"aclcat":
                 cat = arg.decode("utf-8", "replace").lower()
                 keep = (lambda spec, cat=cat: cat in spec.acl_categories) if cat in ACL_ORDER else (lambda spec: False)
             elif kind == b"pattern":
-                keep = lambda spec, pat=arg: stringmatch(pat, spec.name.encode(), nocase=True)  # noqa: E731
+                keep = lambda spec, pat=arg: stringmatch(pat, spec.name.encode(), nocase=True)
             else:
                 raise CommandError("ERR syntax error")
             i += 3

@@ -104,6 +104,42 @@ def test_command_getkeys(differ, command):
     differ.check("COMMAND", "GETKEYSANDFLAGS", *command.split())
 
 
+# Commands whose keys come from Redis's native getkeys procedures when the key specs cannot
+# answer (INCOMPLETE or VARIABLE_FLAGS specs, a numkeys the specs cannot parse but atoi can),
+# and the same commands when the specs do answer. ('' is an empty argument.)
+GETKEYS_PROCS = [
+    "sort a", "sort a store b", "sort a store", "sort a limit 0 1 store b", "sort a store b store c",
+    "sort a get # store b", "sort a by store store c", "sort a store limit 1 2", "sort a STORE b limit",
+    "sort_ro a", "sort_ro a by x get y",
+    "zunionstore d 2 a b", "zunionstore d 01 a", "zunionstore d 2x a b", "zunionstore d 3 a b", "zunionstore d -1 a",
+    "zunionstore d 0 a", "zunionstore d +1 a", "zinterstore d 2 a b weights 1 2", "zdiffstore d 1 a",
+    "zunion 2 a b", "zunion 02 a b withscores", "zinter 1 a", "zdiff 2 a b", "zunion 3 a b",
+    "zunion 99999999999999999999 a", "zintercard 02 a b", "zintercard 2 a b limit 1", "sintercard 1x a",
+    "sintercard 0 a", "lmpop 2 a b left", "lmpop 02 a b left", "lmpop 3 a b left", "blmpop 0 02 a b left",
+    "zmpop 02 a b min", "bzmpop 0 2a a b min",
+    "eval s 2 a b c", "eval s 0", "eval s 02 a b", "eval s 3 a b", "evalsha s 1 a", "eval_ro s 1 a",
+    "evalsha_ro s 01 a", "fcall f 1 a", "fcall_ro f 01 a", "fcall f 0",
+    "migrate h p k 0 10", "migrate h p '' 0 10 keys a b", "migrate h p k 0 10 keys a b",
+    "migrate h p '' 0 10 copy replace keys a", "migrate h p '' 0 10 auth pw keys a",
+    "migrate h p '' 0 10 auth2 u pw keys a", "migrate h p '' 0 10", "migrate h p '' 0 10 keys",
+    "migrate h p '' 0 10 auth keys keys a",
+    "georadius k 0 0 1 km store d", "georadius k 0 0 1 km store d storedist e", "georadius k 0 0 1 km store",
+    "georadiusbymember k m 1 km storedist d", "georadius_ro k 0 0 1 km",
+    "xread streams a 0", "xread count 1 block 0 streams a b 0 0", "xread streams a", "xread streams streams 0",
+    "xreadgroup group g c noack streams a b > >", "xread foo streams a 0",
+    "set a b get", "set a b nx", "bitfield k get u8 0", "bitfield k get u8", "bitfield_ro k get u8 0",
+]
+
+
+@pytest.mark.parametrize("command", GETKEYS_PROCS)
+def test_command_getkeys_through_native_procedures(differ, command):
+    args = [b"" if word == "''" else word.encode() for word in command.split(" ")]
+    if ours_has(differ, command.split()[0]):
+        pytest.skip(f"the node does not have {command.split()[0]} yet")
+    differ.check("COMMAND", "GETKEYSANDFLAGS", *args)
+    differ.check("COMMAND", "GETKEYS", *args)
+
+
 @pytest.mark.parametrize("command", [
     "", "get", "get a b", "nosuch a", "ping", "ping x", "config get x", "config", "config nosuch", "object help",
     "object", "command info", "mset a 1 b",
