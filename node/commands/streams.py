@@ -629,11 +629,13 @@ def xread(client, argv):
     args = parse_xread_args(argv, False)
     if is_rerun(client):
         return _serve_blocked(client, argv, args)
-    resolved = _xread_ids(client.db, args)
+    db = client.db
+    resolved = _xread_ids(db, args)
+    # Redis looks every key up again to serve it (so keyspace hits/misses count twice).
     served = [
         (key, range_reply(stream, stream_id, MAX_ID, args.count, exclude_start=True))  # type: ignore[arg-type]
-        for key, stream, stream_id in resolved
-        if _has_entries_after(stream, stream_id)
+        for key, _stream, stream_id in resolved
+        if _has_entries_after(stream := db.get(key), stream_id)
     ]
     if served or args.timeout_ms is None:
         return streams_reply(client, served)

@@ -599,8 +599,9 @@ NOTIFY_STEPS = [
 ]
 
 
-def test_keyspace_notifications(differ, setting):
-    setting("notify-keyspace-events", "KEA")
+@pytest.mark.parametrize("flags", ["KEA", "KEAn", "Et"])
+def test_keyspace_notifications(differ, setting, flags):
+    setting("notify-keyspace-events", flags)
 
     def run(client):
         port = client.connection_pool.connection_kwargs["port"]
@@ -624,8 +625,36 @@ def test_keyspace_notifications(differ, setting):
 
     events = on_both(differ, run)
     assert (b"__keyevent@0__:xtrim", b"n") in events
+    assert ((b"__keyevent@0__:new", b"n") in events) == ("n" in flags)
 
 
 def test_error_reply_is_error(differ):
     reply = differ.check("XADD", "s", "0-0", "f", "v")
     assert isinstance(reply, ServerError) and str(reply) == "ERR The ID specified in XADD must be greater than 0-0"
+
+
+HITS_CASES = [
+    ("XADD", "s", "1-1", "f", "v"), ("XLEN", "s"), ("XLEN", "m"), ("XRANGE", "s", "-", "+"), ("XRANGE", "m", "-", "+"),
+    ("XREVRANGE", "s", "+", "-"), ("XREAD", "STREAMS", "s", "0"), ("XREAD", "STREAMS", "s", "m", "0", "0"),
+    ("XREAD", "STREAMS", "s", "$"), ("XREAD", "STREAMS", "s", "m", "x", "0"), ("XDEL", "s", "5-5"),
+    ("XTRIM", "s", "MAXLEN", "5"), ("XSETID", "s", "9-9"), ("XADD", "s", "*", "f", "v"),
+    ("XRANGE", "s", "-", "+", "COUNT", "0"),
+]
+
+
+def test_keyspace_hits_and_misses(differ):
+    """Read lookups count as Redis's do (XREAD looks each key up twice)."""
+
+    def run(client):
+        client.execute_command("CONFIG", "RESETSTAT")
+        counts = []
+        for cmd in HITS_CASES:
+            try:
+                client.execute_command(*cmd)
+            except redis.ResponseError:
+                pass
+            stats = client.info("stats")
+            counts.append((cmd, stats["keyspace_hits"], stats["keyspace_misses"]))
+        return counts
+
+    on_both(differ, run)
