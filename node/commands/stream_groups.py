@@ -29,10 +29,9 @@ blocked command after any write to its keys; Redis re-checks a stream reader onl
 XADD, XGROUP DESTROY or the key's deletion. So a re-run answers ``UNBLOCKED the stream key no
 longer exists`` when the key is gone or holds another type, ``NOGROUP the consumer group this
 client was blocked on no longer exists`` when the group is gone, and otherwise serves only
-if entries were added since it last looked (``entries_added`` moved), from the group's
-current last id: an XGROUP SETID back in time does not wake it, as in Redis. One difference
-remains: Redis also re-checks after XGROUP DESTROY of *another* group of the key, which here
-does not wake a reader whose group's last id was moved back.
+if an XADD or an XGROUP DESTROY happened on the key since it last looked (``entries_added``
+moved, or a group it saw is gone), from the group's current last id when the stream's last
+id is above it: an XGROUP SETID back in time alone does not wake it, as in Redis.
 
 XINFO STREAM's ``radix-tree-keys`` is the number of listpack nodes S1's emulation keeps
 (exact for streams built by XADD here); ``radix-tree-nodes`` is the node count of Redis's
@@ -423,10 +422,16 @@ def _has_new(stream: Stream, group: ConsumerGroup) -> bool:
     return bool(entries) and entries.peekitem(-1)[0] > group.last_id
 
 
-# A blocked XREADGROUP remembers, per key, the stream's entries_added when it last looked, so
-# that a re-run serves only after an XADD (see the module docstring). Keyed by client; stale
-# entries (timed out, disconnected) are dropped whenever a client blocks.
+# A blocked XREADGROUP remembers, per key, what it saw of the stream when it last looked:
+# ``entries_added`` and the group objects. A re-run serves only after what makes Redis
+# re-check a stream reader: an XADD (entries_added moved) or an XGROUP DESTROY (a group it saw
+# is gone). Keyed by client; stale entries (timed out, disconnected) are dropped whenever a
+# client blocks.
 _blocked_reads: dict = {}
+
+
+def _snapshot(stream: Stream) -> tuple[int, list[ConsumerGroup]]:
+    return stream.entries_added, list(stream.groups.values())
 
 
 def _remember_block(client, argv: list[bytes], streams: list[tuple[bytes, Stream]]) -> None:
@@ -434,18 +439,21 @@ def _remember_block(client, argv: list[bytes], streams: list[tuple[bytes, Stream
         waiter = other.server.blocking.by_client.get(other.id)
         if waiter is None or waiter.argv is not other_argv:
             del _blocked_reads[other]
-    _blocked_reads[client] = (argv, {key: stream.entries_added for key, stream in streams})
+    _blocked_reads[client] = (argv, {key: _snapshot(stream) for key, stream in streams})
 
 
-def _added_since_last_look(client, argv: list[bytes], key: bytes, stream: Stream) -> bool:
+def _signalled_since_last_look(client, argv: list[bytes], key: bytes, stream: Stream) -> bool:
+    """Whether an XADD or XGROUP DESTROY happened on ``key`` since the reader last looked."""
     state = _blocked_reads.get(client)
     if state is None or state[0] is not argv:
         return True
     seen = state[1]
-    if seen.get(key) == stream.entries_added:
-        return False
-    seen[key] = stream.entries_added
-    return True
+    previous = seen.get(key)
+    seen[key] = current = _snapshot(stream)
+    if previous is None or previous[0] != current[0]:
+        return True
+    groups = current[1]
+    return any(all(group is not now for now in groups) for group in previous[1])
 
 
 def _serve_blocked(client, argv: list[bytes], args) -> object:
@@ -460,7 +468,7 @@ def _serve_blocked(client, argv: list[bytes], args) -> object:
         if group is None:
             _blocked_reads.pop(client, None)
             raise CommandError(GROUP_GONE)
-        if not _added_since_last_look(client, argv, key, stream) or stream.last_id <= group.last_id:
+        if not _signalled_since_last_look(client, argv, key, stream) or stream.last_id <= group.last_id:
             continue
         _blocked_reads.pop(client, None)
         count = args.count or XREAD_BLOCKED_DEFAULT_COUNT
@@ -622,7 +630,7 @@ def _claimed_reply(stream: Stream, stream_id: tuple[int, int], justid: bool) -> 
 
 
 class _ClaimOptions:
-    __slots__ = ("delivery_time", "retry_count", "force", "justid", "last_id")
+    __slots__ = ("delivery_time", "force", "justid", "last_id", "retry_count")
 
     def __init__(self) -> None:
         self.delivery_time: int | None = None
