@@ -140,6 +140,32 @@ def test_command_getkeys_through_native_procedures(differ, command):
     differ.check("COMMAND", "GETKEYS", *args)
 
 
+_GETKEYS_ARGUMENTS = [["k1", "2", "k2", "k3", "k4", "k5", "k6"], ["1", "k1", "k2", "k3", "k4"],
+                      ["k1", "k2", "get", "store", "k3", "k4"], ["k1", "0", "1", "k2", "k3"]]
+
+
+def test_command_getkeysandflags_of_every_declared_command(differ):
+    """Every command and subcommand both servers know, with argument lists of every length
+    up to 7 drawn from a few shapes (key counts, keywords): the same keys, flags or error."""
+    names = [name.decode() for name in plain(differ.ours2.call("COMMAND", "LIST"))]
+    ours_info, real_info = both(differ, "COMMAND", "INFO", *names)
+    full_names = []
+    for name, ours, real in zip(names, ours_info, real_info):
+        if ours is None or real is None:
+            continue
+        real_subs = {sub[0] for sub in real[9]}
+        full_names += [name] + [sub[0].decode() for sub in ours[9] if sub[0] in real_subs]
+    problems = []
+    for name in full_names:
+        for words in _GETKEYS_ARGUMENTS:
+            for n in range(len(words) + 1):
+                args = name.split("|") + words[:n]
+                ours, real = both(differ, "COMMAND", "GETKEYSANDFLAGS", *args)
+                if ours != real:
+                    problems.append(f"{' '.join(args)}: ours {ours!r}, real {real!r}")
+    assert not problems, "\n".join(problems[:50])
+
+
 @pytest.mark.parametrize("command", [
     "", "get", "get a b", "nosuch a", "ping", "ping x", "config get x", "config", "config nosuch", "object help",
     "object", "command info", "mset a 1 b",
