@@ -3,7 +3,7 @@
 A Client is both the connection's record (CLIENT LIST fields) and the context handlers
 receive: ``client.db`` is the selected database, ``client.server`` the node. Writing is
 done by the connection task (``connection.py``) for replies, and by :meth:`Client.push`
-for messages that other clients cause (MONITOR lines, later pub/sub): those go out at
+for messages that other clients cause (MONITOR lines, pub/sub, tracking invalidations): those go out at
 once when the socket accepts them, otherwise into ``outbox``, drained by whoever sends
 next, under the ``sending`` flag so two writers never interleave bytes.
 """
@@ -72,6 +72,9 @@ class Client:
         "sub_shard",
         "idle",
         "commands_processed",
+        "tracking",
+        "tracking_redirect",
+        "tracking_prefixes",
     )
 
     def __init__(self, server: "Server", sock: socket.socket | None, client_id: int):
@@ -120,6 +123,11 @@ class Client:
         self.sub_shard: dict[bytes, None] = {}
         self.idle = False  # waiting for input between commands (graceful shutdown closes these)
         self.commands_processed = 0
+        # CLIENT TRACKING (node/tracking.py): flag bits (0: off), the REDIRECT client id (0:
+        # none) and, in BCAST mode, the prefixes registered.
+        self.tracking = 0
+        self.tracking_redirect = 0
+        self.tracking_prefixes: dict[bytes, None] | None = None
 
     # -- writing -----------------------------------------------------------------------------
 

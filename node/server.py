@@ -29,6 +29,7 @@ from node.keyspace.db import Clock, Database
 from node.keyspace.expire import active_expire_cycle
 from node.pubsub import PubSub
 from node.notify import NOTIFY_EXPIRED, effective_flags, notify
+from node.tracking import Tracking
 
 if TYPE_CHECKING:
     from node.commands.spec import CommandSpec
@@ -101,6 +102,8 @@ class Server:
         self.apply_eviction_policy()
         config.on_change = self.config_changed
         self.notify_flags = effective_flags(config.notify_keyspace_events)  # see node/notify.py
+        self.command_hooks: Tracking | None = None  # dispatch's before/after hooks (set by Tracking)
+        self.tracking = Tracking(self)  # CLIENT TRACKING, keymiss (node/tracking.py)
 
     @property
     def stat_keyspace_hits(self) -> int:
@@ -149,6 +152,8 @@ class Server:
                 if not watchers:
                     del db.watchers[key]
         client.watching = []
+        if client.tracking:
+            self.tracking.disable(client)
         if self.terminating and not self.clients:
             self.drained.set()
 
@@ -253,6 +258,7 @@ class Server:
             self._update_slow_gate()
         elif name == "notify-keyspace-events":
             self.notify_flags = effective_flags(self.config.notify_keyspace_events)
+            self.tracking.update_hooks()  # keymiss
 
     def apply_eviction_policy(self) -> None:
         """Keys keep LFU counters under an LFU policy and LRU stamps otherwise (OBJECT FREQ/IDLETIME)."""

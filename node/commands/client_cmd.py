@@ -19,6 +19,7 @@ from node.commands.connection import check_client_name
 from node.commands.spec import command, container
 from node.errors import CommandError
 from node.replies import NO_REPLY, OK, SetReply, Status, Verbatim
+from node.tracking import BCAST, BROKEN_REDIR, CACHING, NOLOOP, OPTIN, OPTOUT
 
 LLONG_MAX = 2**63 - 1
 
@@ -115,6 +116,13 @@ def client_flags(client) -> str:
         flags.append("x")
     if client.id in client.server.blocking.by_client:
         flags.append("b")
+    tracking = client.tracking
+    if tracking:
+        flags.append("t")
+        if tracking & BROKEN_REDIR:
+            flags.append("R")
+        if tracking & BCAST:
+            flags.append("B")
     if client.watch_dirty:
         flags.append("d")
     if client.close_after_reply:
@@ -181,7 +189,7 @@ def client_info_line(client, now: float | None = None, *, current_cmd: bytes | N
             events.encode(),
             cmd,
             client.user,
-            -1,
+            client.tracking_redirect if client.tracking else -1,
             client.proto,
         )
     )
@@ -412,21 +420,149 @@ def client_setinfo(client, argv):
 @command("client|getredir", 2, _PLAIN, group="connection", acl="connection", since="6.0.0",
          summary="Get tracking notifications redirection client ID if any")
 def client_getredir(client, argv):
-    return -1  # tracking is not implemented: "not tracking"
+    return client.tracking_redirect if client.tracking else -1
 
 
 @command("client|trackinginfo", 2, _PLAIN, group="connection", acl="connection", since="6.2.0",
          summary="Return information about server assisted client side caching for the current connection")
 def client_trackinginfo(client, argv):
-    return {b"flags": SetReply([b"off"]), b"redirect": -1, b"prefixes": []}
+    tracking = client.tracking
+    return {
+        b"flags": SetReply(_tracking_flags(tracking)),
+        b"redirect": client.tracking_redirect if tracking else -1,
+        b"prefixes": sorted(client.tracking_prefixes or ()),
+    }
+
+
+def _tracking_flags(tracking: int) -> list[bytes]:
+    """CLIENT TRACKINGINFO's flags, in Redis's order."""
+    flags = [b"on" if tracking else b"off"]
+    if tracking & BCAST:
+        flags.append(b"bcast")
+    if tracking & OPTIN:
+        flags.append(b"optin")
+        if tracking & CACHING:
+            flags.append(b"caching-yes")
+    if tracking & OPTOUT:
+        flags.append(b"optout")
+        if tracking & CACHING:
+            flags.append(b"caching-no")
+    if tracking & NOLOOP:
+        flags.append(b"noloop")
+    if tracking & BROKEN_REDIR:
+        flags.append(b"broken_redirect")
+    return flags
+
+
+@command("client|tracking", -3, _PLAIN, group="connection", acl="connection", since="6.0.0",
+         complexity="O(1). Some options may introduce additional complexity.",
+         summary="Enable or disable server assisted client side caching support")
+def client_tracking(client, argv):
+    redirect, options, prefixes = _tracking_options(client, argv)
+    mode = argv[2].lower()
+    tracking = client.server.tracking
+    if mode == b"off":
+        tracking.disable(client)
+        return OK
+    if mode != b"on":
+        raise CommandError(errors.SYNTAX)
+    _check_tracking_modes(client.tracking, options, prefixes)
+    if options & BCAST:
+        _check_prefix_overlaps(client.tracking_prefixes or {}, prefixes)
+    tracking.enable(client, redirect, options, prefixes)
+    return OK
+
+
+_TRACKING_WORDS = {b"bcast": BCAST, b"optin": OPTIN, b"optout": OPTOUT, b"noloop": NOLOOP}
+
+
+def _tracking_options(client, argv) -> tuple[int, int, list[bytes]]:
+    """CLIENT TRACKING's options, parsed (and REDIRECT checked) before ON/OFF is looked at."""
+    redirect = 0
+    options = 0
+    prefixes: list[bytes] = []
+    i = 3
+    while i < len(argv):
+        word = argv[i].lower()
+        more = i + 1 < len(argv)
+        if word == b"redirect" and more:
+            i += 1
+            if redirect:
+                raise CommandError("ERR A client can only redirect to a single other client")
+            target = _parse_ll(argv[i])
+            if target is None:
+                raise CommandError(errors.NOT_INTEGER)
+            if target not in client.server.clients:
+                raise CommandError("ERR The client ID you want redirect to does not exist")
+            redirect = target
+        elif word in _TRACKING_WORDS:
+            options |= _TRACKING_WORDS[word]
+        elif word == b"prefix" and more:
+            i += 1
+            prefixes.append(argv[i])
+        else:
+            raise CommandError(errors.SYNTAX)
+        i += 1
+    return redirect, options, prefixes
+
+
+def _check_tracking_modes(current: int, options: int, prefixes: list[bytes]) -> None:
+    """The mode checks of CLIENT TRACKING ON, in Redis 7.0's order."""
+    if prefixes and not options & BCAST:
+        raise CommandError("ERR PREFIX option requires BCAST mode to be enabled")
+    if current and (current & BCAST) != (options & BCAST):
+        raise CommandError("ERR You can't switch BCAST mode on/off before disabling tracking for this "
+                           "client, and then re-enabling it with a different mode.")
+    if options & BCAST and options & (OPTIN | OPTOUT):
+        raise CommandError("ERR OPTIN and OPTOUT are not compatible with BCAST")
+    if options & OPTIN and options & OPTOUT:
+        raise CommandError("ERR You can't specify both OPTIN mode and OPTOUT mode")
+    if (options & OPTIN and current & OPTOUT) or (options & OPTOUT and current & OPTIN):
+        raise CommandError("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this "
+                           "client, and then re-enabling it with a different mode.")
+
+
+def _check_prefix_overlaps(existing, prefixes: list[bytes]) -> None:
+    """Two prefixes overlap when one starts the other (both would report the same keys).
+
+    Redis 7.0.15 answers an overlap between two *given* prefixes past the first one with
+    the error and then +OK (and enables tracking): a protocol desync. Here the error is the
+    only reply and tracking is left as it was.
+    """
+    for i, prefix in enumerate(prefixes):
+        for old in sorted(existing):
+            if _overlap(old, prefix):
+                raise CommandError(f"ERR Prefix '{_text(prefix)}' overlaps with an existing prefix "
+                                   f"'{_text(old)}'. Prefixes for a single client must not overlap.")
+        for other in prefixes[i + 1:]:
+            if _overlap(prefix, other):
+                raise CommandError(f"ERR Prefix '{_text(prefix)}' overlaps with another provided prefix "
+                                   f"'{_text(other)}'. Prefixes for a single client must not overlap.")
+
+
+def _overlap(a: bytes, b: bytes) -> bool:
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
 
 
 @command("client|caching", 3, _PLAIN, group="connection", acl="connection", since="6.0.0",
          summary="Instruct the server about tracking or not keys in the next request")
 def client_caching(client, argv):
-    # Tracking is not implemented, so no client is ever in OPTIN/OPTOUT tracking mode.
-    raise CommandError("ERR CLIENT CACHING can be called only when the client is in tracking mode "
-                       "with OPTIN or OPTOUT mode enabled")
+    tracking = client.tracking
+    if not tracking:
+        raise CommandError("ERR CLIENT CACHING can be called only when the client is in tracking mode "
+                           "with OPTIN or OPTOUT mode enabled")
+    answer = argv[2].lower()
+    if answer == b"yes":
+        if not tracking & OPTIN:
+            raise CommandError("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
+    elif answer == b"no":
+        if not tracking & OPTOUT:
+            raise CommandError("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
+    else:
+        raise CommandError(errors.SYNTAX)
+    client.tracking = tracking | CACHING
+    return OK
 
 
 @command("client|unblock", -3, _ADMIN, group="connection", acl="connection", since="5.0.0",

@@ -10,7 +10,10 @@
 6. CLIENT PAUSE: a paused command returns :data:`PAUSED` and the connection waits;
 7. MULTI queueing;
 8. run the handler, count stats, slowlog, feed MONITOR, propagate writes, and serve
-   clients blocked on the keys a write touched (``node/blocking.py``).
+   clients blocked on the keys a write touched (``node/blocking.py``); while anyone uses
+   client tracking or the ``keymiss`` event, ``server.command_hooks`` (``node/tracking.py``)
+   is called before and after the handler (remembered keys, own invalidations after the
+   reply).
 
 Rejections inside MULTI flag the transaction, so EXEC answers EXECABORT.
 """
@@ -89,6 +92,9 @@ def execute(client: "Client", argv: list[bytes]) -> object:
     dirty = clock.dirty
     if spec.write:  # Redis counts keyspace hits/misses for read lookups only
         lookups = clock.hits, clock.misses
+    hooks = server.command_hooks  # client tracking / keymiss (node/tracking.py), else None
+    if hooks is not None:
+        hooks.before(client, spec)
     started = _perf_ns()
     try:
         reply = spec.handler(client, argv)  # type: ignore[misc]
@@ -118,6 +124,8 @@ def execute(client: "Client", argv: list[bytes]) -> object:
             blocking.signal(client.db.id, spec.keys_of(argv))
             if blocking.ready and not client.in_exec:
                 blocking.serve_ready()
+    if hooks is not None:
+        reply = hooks.after(client, spec, argv, reply)
     return reply
 
 

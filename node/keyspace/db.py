@@ -11,8 +11,9 @@ active expiry cycle (``keyspace/expire.py``) to find due keys without scanning; 
 (the TTL changed or the key went away) are skipped when popped, and the heap is rebuilt
 when stale pairs outnumber live ones.
 
-Every change goes through a method here, so WATCH (and later keyspace notifications and
-the cluster's per-slot index) see every write. ``expire_enabled`` is off on replicas:
+Every change goes through a method here, so WATCH, client-side caching (``tracking``:
+invalidation, see ``node/tracking.py``) and the cluster's per-slot index see every write;
+``on_miss`` (the ``keymiss`` event) sees every read miss of :meth:`get`. ``expire_enabled`` is off on replicas:
 they report expired keys as missing but wait for the primary's DEL.
 
 Access tracking (OBJECT IDLETIME / FREQ, later eviction): ``access`` maps key -> an
@@ -164,6 +165,8 @@ class Database:
         "watchers",
         "expire_enabled",
         "on_expired",
+        "tracking",
+        "on_miss",
         "_heap",
         "_scan_log",
         "_scan_log_id",
@@ -184,6 +187,11 @@ class Database:
         self.expire_enabled = True
         # Called with (db, key) after a key is removed because it expired (propagation of DEL).
         self.on_expired: Callable[[Database, bytes], None] | None = None
+        # Client-side caching (node/tracking.py): the node's Tracking while anyone tracks
+        # (every change is reported to it), else None. ``on_miss`` is called with (db, key)
+        # when a read misses, only while the ``keymiss`` event is enabled.
+        self.tracking = None
+        self.on_miss: Callable[[Database, bytes], None] | None = None
         self._heap: list[tuple[int, bytes]] = []
         # SCAN: the current insertion log (None when no iteration is running) and every log
         # still usable by a cursor: id -> [keys, last used ms], least recently used first.
@@ -207,6 +215,8 @@ class Database:
         clock = self.clock
         if value is None:
             clock.misses += 1
+            if self.on_miss is not None:
+                self.on_miss(self, key)
             return None
         if self.expires:
             when = self.expires.get(key)
@@ -214,6 +224,8 @@ class Database:
                 if self.expire_enabled:
                     self._expire(key)
                 clock.misses += 1
+                if self.on_miss is not None:
+                    self.on_miss(self, key)
                 return None
         clock.hits += 1
         if clock.lfu:
@@ -282,6 +294,8 @@ class Database:
             del self.expires[key]
         if self.watchers:
             self._signal(key)
+        if self.tracking is not None:
+            self.tracking.invalidate(key)
 
     def delete(self, key: bytes) -> bool:
         """Remove a live key; False if it did not exist (or had expired)."""
@@ -291,6 +305,8 @@ class Database:
         self.clock.dirty += 1
         if self.watchers:
             self._signal(key)
+        if self.tracking is not None:
+            self.tracking.invalidate(key)
         return True
 
     def pop(self, key: bytes) -> object | None:
@@ -301,6 +317,8 @@ class Database:
             self.clock.dirty += 1
             if self.watchers:
                 self._signal(key)
+            if self.tracking is not None:
+                self.tracking.invalidate(key)
         return value
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
@@ -314,6 +332,8 @@ class Database:
             heapq.heapify(self._heap)
         if self.watchers:
             self._signal(key)
+        if self.tracking is not None:
+            self.tracking.invalidate(key)
 
     def persist(self, key: bytes) -> bool:
         if key in self.expires:
@@ -321,6 +341,8 @@ class Database:
             self.clock.dirty += 1
             if self.watchers:
                 self._signal(key)
+            if self.tracking is not None:
+                self.tracking.invalidate(key)
             return True
         return False
 
@@ -329,6 +351,8 @@ class Database:
         self.clock.dirty += 1
         if self.watchers:
             self._signal(key)
+        if self.tracking is not None:
+            self.tracking.invalidate(key)
 
     def _signal(self, key: bytes) -> None:
         clients = self.watchers.get(key)
@@ -342,6 +366,8 @@ class Database:
         self.clock.dirty += count
         if self.watchers:
             self._touch_all_watched(None)
+        if self.tracking is not None:
+            self.tracking.flushed()
         self.data = {}
         self.expires = {}
         self.access = {}
@@ -408,6 +434,8 @@ class Database:
             self._signal(key)
         if self.on_expired is not None:
             self.on_expired(self, key)
+        if self.tracking is not None:
+            self.tracking.expired(key)  # after the "expired" event, as Redis
 
     # -- active expiry and iteration ---------------------------------------------------------
 
@@ -599,6 +627,8 @@ class ClusterDatabase(Database):
         db.watchers = old.watchers
         db.expire_enabled = old.expire_enabled
         db.on_expired = old.on_expired
+        db.tracking = old.tracking
+        db.on_miss = old.on_miss
         db.rebuild_index()
         return db
 
