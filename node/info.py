@@ -151,7 +151,7 @@ def clients_section(server) -> list[Field]:
         ("client_recent_max_input_buffer", max_in),
         ("client_recent_max_output_buffer", max_out),
         ("blocked_clients", _count(getattr(server, "blocked_clients", 0))),
-        ("tracking_clients", 0),
+        ("tracking_clients", len(server.tracking.clients)),
         ("clients_in_timeout_table", 0),
     ]
 
@@ -299,9 +299,9 @@ def stats_section(server) -> list[Field]:
         ("active_defrag_key_misses", 0),
         ("total_active_defrag_time", 0),
         ("current_active_defrag_time", 0),
-        ("tracking_total_keys", 0),
-        ("tracking_total_items", 0),
-        ("tracking_total_prefixes", 0),
+        ("tracking_total_keys", len(server.tracking.table)),
+        ("tracking_total_items", server.tracking.items),
+        ("tracking_total_prefixes", len(server.tracking.prefixes)),
         ("unexpected_error_replies", 0),
         ("total_error_replies", sum(server.error_counts.values())),
         ("dump_payload_sanitizations", 0),

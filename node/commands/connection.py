@@ -144,6 +144,8 @@ def reset(client, argv):
         client.monitor = False
         server.monitors.remove(client)
     server.pubsub.remove_client(client)
+    if client.tracking:
+        server.tracking.disable(client)
     if server.auth_required:
         client.authenticated = False
         client.parser.auth_required = True
