@@ -296,6 +296,16 @@ def test_xsetid(differ):
     entries(differ, "s")
 
 
+def test_bookkeeping_seen_by_xinfo(differ):
+    """first id, last id, entries-added and max-deleted-entry-id after each kind of change."""
+    add(differ, "s", "1-1", "2-1", "3-1", "4-1")
+    for cmd in [("XTRIM", "s", "MAXLEN", "2"), ("XDEL", "s", "3-1"), ("XSETID", "s", "10-0", "ENTRIESADDED", "100",
+                "MAXDELETEDID", "5-0"), ("XDEL", "s", "4-1"), ("XADD", "s", "11-1", "f", "v"),
+                ("XTRIM", "s", "MINID", "12"), ("XADD", "s", "MAXLEN", "0", "12-1", "f", "v")]:
+        differ.check(*cmd, resp3=False)
+        differ.check("XINFO", "STREAM", "s")
+
+
 # -- approximate trimming: listpack node boundaries -------------------------------------------------------
 
 
@@ -396,6 +406,8 @@ def _random_walk(rng: random.Random, client: redis.Redis, steps: int) -> list:
             ms += 1
             run("XADD", "w", "MAXLEN", "~", str(rng.randint(0, 1000)), f"{ms}-*", "f", "v")
         run("XLEN", "w")
+        if rng.random() < 0.05:
+            run("XINFO", "STREAM", "w")  # radix-tree-keys: the number of listpack nodes
     out.append(client.execute_command("XRANGE", "w", "-", "+"))
     return out
 
