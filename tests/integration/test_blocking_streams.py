@@ -218,3 +218,12 @@ async def test_disconnected_reader_is_forgotten(node):
         assert await writer.call(b"XLEN", b"s") == 1
         with trio.fail_after(2):
             assert await writer.call(b"PING") == b"PONG"
+
+
+async def test_huge_timeout_waits_like_forever(node):
+    """7.0.15 has no "timeout is out of range" check for XREAD: a deadline past LLONG_MAX waits."""
+    async with await connect(node) as reader, await connect(node) as writer:
+        await reader.send(b"XREAD", b"BLOCK", b"9223372036854775807", b"STREAMS", b"s", b"$")
+        await until_blocked(node, b"s")
+        await writer.call(b"XADD", b"s", b"1-1", b"f", b"v")
+        assert await reader.read_reply() == [[b"s", [[b"1-1", [b"f", b"v"]]]]]
