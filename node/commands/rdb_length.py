@@ -15,11 +15,16 @@ Redis would hold:
   blob (or, past ``list-compress-depth``, the node's LZF blob). Nodes are laid out as
   RPUSH fills them (``list-max-listpack-size``, 8 bytes of estimated overhead per entry,
   plain nodes for elements over the packed threshold);
-* a skiplist zset: per member the string and an 8-byte binary double.
+* a skiplist zset: per member the string and an 8-byte binary double;
+* a stream: per listpack node its 16-byte master id and its listpack (rebuilt from the
+  node's entries as streamAppendItem lays them out), then the counters and ids, then the
+  consumer groups with their PELs and consumers.
 
 Known limits (the node does not keep Redis's physical layout): a list built by LPUSH or
 LINSERT, or shrunk by pops, may have other node boundaries in Redis than RPUSH would give
-(only lists over one node, about 8 KB, are affected); an intset keeps the widest integer
+(only lists over one node, about 8 KB, are affected); a stream node holding deleted entries
+(XDEL, exact XTRIM) is counted uncompressed, its deleted entries' bytes being gone; an
+intset keeps the widest integer
 width it ever held in Redis, while this computes it from the members it holds now; the
 LZF work of one call is capped at :data:`LZF_BUDGET` bytes (the rest is counted
 uncompressed: this compressor is pure Python).
@@ -282,7 +287,7 @@ class ListLayout:
 
 
 def serialized_length(value: object, compression: bool = True, layout: ListLayout | None = None) -> int:
-    """rdbSavedObjectLen for a stored value (strings, lists, hashes, sets, zsets)."""
+    """rdbSavedObjectLen for a stored value (strings, lists, hashes, sets, zsets, streams)."""
     saver = _Saver(compression)
     if isinstance(value, (bytes, bytearray)):
         return saver.raw_string(value)
@@ -305,7 +310,78 @@ def serialized_length(value: object, compression: bool = True, layout: ListLayou
         if encoding == b"listpack":
             return saver.raw_string(listpack([lp_entry(x) for s, m in pairs for x in (m, d2string(s))]))
         return rdb_len_size(len(pairs)) + sum(saver.raw_string(m) + 8 for _, m in pairs)
+    if kind == b"stream":
+        return _stream_length(saver, value)
     raise TypeError(f"no RDB length for {kind!r}")
+
+
+# -- streams (RDB_TYPE_STREAM_LISTPACKS_2) ----------------------------------------------------------
+
+_STREAM_ID_KEY = 1 + 16  # a node's master id: 16 raw bytes, saved as a string (too short for LZF)
+_MS_TIME = 8  # rdbSaveMillisecondTime
+_SAMEFIELDS = 2  # STREAM_ITEM_FLAG_SAMEFIELDS
+
+
+def _int64(value: int) -> int:
+    value &= (1 << 64) - 1
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _lp_integer(value: int) -> bytes:
+    encoded = _lp_int(value)
+    return encoded + _backlen(len(encoded))
+
+
+def stream_node_listpack(node, entries) -> bytes:
+    """A stream node's listpack as streamAppendItem builds it: the master entry (live and
+    deleted counts, master fields, a 0 terminator), then per entry its flags, id deltas from
+    the master id, [field count and fields unless they are the master's,] values, lp-count."""
+    master_ms, master_seq = node.master_id
+    fields = node.master_fields
+    parts = [_lp_integer(node.live), _lp_integer(node.deleted), _lp_integer(len(fields))]
+    parts += [lp_entry(f) for f in fields]
+    parts.append(_lp_integer(0))
+    for (ms, seq), flat in entries:
+        names = flat[0::2]
+        same = names == fields
+        parts += [_lp_integer(_SAMEFIELDS if same else 0), _lp_integer(_int64(ms - master_ms)),
+                  _lp_integer(_int64(seq - master_seq))]
+        if same:
+            parts += [lp_entry(v) for v in flat[1::2]]
+            parts.append(_lp_integer(len(names) + 3))
+        else:
+            parts.append(_lp_integer(len(names)))
+            parts += [lp_entry(x) for x in flat]
+            parts.append(_lp_integer(2 * len(names) + 4))
+    return listpack(parts)
+
+
+def _stream_length(saver: _Saver, stream) -> int:
+    """rdbSaveObject for a stream: its nodes (radix-tree key + listpack), then its counters
+    and ids, then each consumer group with its PEL and consumers. A node holding deleted
+    entries (whose bytes the node no longer has) is counted at its emulated size, uncompressed."""
+    total = rdb_len_size(len(stream.nodes))
+    for node in stream.nodes:
+        total += _STREAM_ID_KEY
+        if node.deleted:
+            size = node.lp_bytes()
+            total += rdb_len_size(size) + size
+        else:
+            entries = [(i, stream.entries[i]) for i in stream.entries.irange(node.master_id, node.last_id)]
+            total += saver.raw_string(stream_node_listpack(node, entries))
+    first = stream.first_id
+    numbers = (len(stream.entries), *stream.last_id, *first, *stream.max_deleted_id, stream.entries_added,
+               len(stream.groups))
+    total += sum(rdb_len_size(n) for n in numbers)
+    for group in stream.groups.values():
+        total += saver.raw_string(group.name) + rdb_len_size(group.last_id[0]) + rdb_len_size(group.last_id[1])
+        total += rdb_len_size(group.entries_read & ((1 << 64) - 1))
+        total += rdb_len_size(len(group.pel))
+        total += sum(16 + _MS_TIME + rdb_len_size(nack.delivery_count) for nack in group.pel.values())
+        total += rdb_len_size(len(group.consumers))
+        for consumer in group.consumers.values():
+            total += saver.raw_string(consumer.name) + _MS_TIME + rdb_len_size(len(consumer.pel)) + 16 * len(consumer.pel)
+    return total
 
 
 def _counted(saver: _Saver, count: int, strings) -> int:

@@ -474,6 +474,16 @@ CONTAINERS = {
                         2**53, "g", 12345678901, "h", -4097, "i", 4503599627370495, "j")], {}, []),
     "zset-listpack-many": ([("ZADD", "k", *_pairs(100, lambda i: i * 1.5, "member:{}".format))], {}, []),
     "zset-skiplist": ([("ZADD", "k", *_pairs(200, lambda i: i * 0.7, "member:{}".format), 1, "m" * 100)], {}, []),
+    "stream-nodes": ([("XADD", "k", f"{1700000000000 + i}-{i % 5}", "temperature", 20 + i % 10, "sensor", "abc")
+                      for i in range(1, 300)], {}, []),
+    "stream-mixed-fields": ([("XADD", "k", f"{i}-0", f"f{i % 3}", "v" * (i % 7), "payload", "hello world " * 3)
+                             for i in range(1, 120)], {}, []),
+    "stream-node-removed": ([("XADD", "k", f"{i}-1", "a", "b") for i in range(1, 150)]
+                            + [("XDEL", "k", *[f"{i}-1" for i in range(1, 101)])], {}, []),
+    "stream-groups": ([("XADD", "k", "1-1", "a", "b"), ("XADD", "k", "2-1", "a", "c"),
+                       ("XGROUP", "CREATE", "k", "grp", "0"), ("XREADGROUP", "GROUP", "grp", "alice", "STREAMS", "k", ">"),
+                       ("XGROUP", "CREATE", "k", "g2", "$"), ("XGROUP", "CREATECONSUMER", "k", "g2", "bob"),
+                       ("XSETID", "k", "99999999999-0", "ENTRIESADDED", 50, "MAXDELETEDID", "1-5")], {}, []),
 }
 
 

@@ -70,3 +70,14 @@ def test_lzf_budget_counts_the_rest_uncompressed(monkeypatch):
     assert rdb.serialized_length(data) < len(data)
     monkeypatch.setattr(rdb, "LZF_BUDGET", 100)
     assert rdb.serialized_length(data) == 2 + len(data)
+
+
+def test_serialized_length_of_a_stream():
+    from node.commands.stream_type import Stream
+
+    stream = Stream()
+    stream.append((1, 1), (b"a", b"b"), 4096, 100)
+    assert rdb.serialized_length(stream) == 57  # real Redis 7.0.15, XADD s 1-1 a b
+    node = stream.nodes[0]
+    blob = rdb.stream_node_listpack(node, list(stream.entries.items()))
+    assert len(blob) == node.lp_bytes() == 29
