@@ -696,3 +696,53 @@ def test_keyspace_notifications(differ, setting):
 def test_error_replies_are_errors(differ):
     reply = differ.check("XPENDING", "nokey", "g")
     assert isinstance(reply, ServerError) and str(reply).startswith("NOGROUP")
+
+
+def _random_group_step(rng: random.Random, next_ms: int) -> tuple:
+    some_id = f"{rng.randrange(1, next_ms + 1)}-1"
+    group = rng.choice(("g", "h"))
+    consumer = rng.choice(("c1", "c2", "c3"))
+    step = rng.random()
+    if step < 0.25:
+        return ("XADD", "s", f"{next_ms}-1", "f", str(next_ms))
+    if step < 0.3:
+        return ("XDEL", "s", some_id)
+    if step < 0.33:
+        return ("XTRIM", "s", "MAXLEN", str(rng.randrange(2, 8)))
+    if step < 0.5:
+        options = rng.choice(((), ("COUNT", str(rng.randrange(0, 4))), ("NOACK",)))
+        start = rng.choice((">", ">", "0", some_id))
+        return ("XREADGROUP", "GROUP", group, consumer, *options, "STREAMS", "s", start)
+    if step < 0.6:
+        return ("XACK", "s", group, some_id, f"{rng.randrange(1, next_ms + 1)}-1")
+    if step < 0.7:
+        options = rng.choice(((), ("JUSTID",), ("FORCE",), ("RETRYCOUNT", "5"), ("LASTID", some_id)))
+        return ("XCLAIM", "s", group, consumer, "0", some_id, *options)
+    if step < 0.8:
+        return ("XAUTOCLAIM", "s", group, consumer, "0", rng.choice(("0", some_id)), "COUNT", str(rng.randrange(1, 4)),
+                *rng.choice(((), ("JUSTID",))))
+    if step < 0.87:
+        return ("XGROUP", "SETID", "s", group, rng.choice(("0", "$", some_id)))
+    if step < 0.93:
+        return ("XGROUP", "CREATECONSUMER", "s", group, consumer)
+    return ("XGROUP", "DELCONSUMER", "s", group, consumer)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_walk(differ, setting, seed):
+    """Seeded random group commands; replies and the whole state (XINFO STREAM FULL) after each.
+    Odd seeds use 3-entry listpack nodes, so trims and deletions move the radix-tree counts."""
+    if seed % 2:
+        setting("stream-node-max-entries", "3")
+    rng = random.Random(seed)
+    once(differ, "XGROUP", "CREATE", "s", "g", "0", "MKSTREAM")
+    once(differ, "XGROUP", "CREATE", "s", "h", "$")
+    next_ms = 1
+    for _ in range(60):
+        command = _random_group_step(rng, next_ms)
+        if command[0] == "XADD":
+            next_ms += 1
+        check_timed(differ, *command, resp3=False)
+        check_timed(differ, "XINFO", "STREAM", "s", "FULL", "COUNT", "0", resp3=False)
+    check_timed(differ, "XINFO", "STREAM", "s", "FULL")
+    differ.check("XPENDING", "s", "g")
