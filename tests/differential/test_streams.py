@@ -424,6 +424,54 @@ def test_random_walk_with_approximate_trims(differ, setting, seed, max_entries, 
     on_both(differ, run)
 
 
+def _random_bound(rng: random.Random, ids: list[bytes], low: bool) -> str:
+    choice = rng.random()
+    if choice < 0.15:
+        return "-" if low else "+"
+    if choice < 0.3 or not ids:
+        return str(rng.randint(0, 60))
+    stream_id = rng.choice(ids).decode()
+    if choice < 0.5:
+        ms, seq = map(int, stream_id.split("-"))
+        stream_id = f"{ms}-{max(seq + rng.choice([-1, 1]), 0)}"
+    return ("(" if rng.random() < 0.3 else "") + stream_id
+
+
+def test_random_reads_and_writes(differ):
+    """A seeded walk over two streams mixing every core command, replies compared (RESP2)."""
+    rng = random.Random(11)
+    ms = {"a": 1, "b": 1}
+    known: list[bytes] = []
+    for _ in range(500):
+        key = rng.choice(["a", "b"])
+        op = rng.random()
+        if op < 0.35:
+            ms[key] += rng.choice([0, 1, 2])
+            reply = differ.check("XADD", key, rng.choice([f"{ms[key]}-*", f"{ms[key]}-{rng.randint(0, 2)}"]),
+                                 "f", str(rng.randint(0, 9)), resp3=False)
+            if isinstance(reply, bytes):
+                known.append(reply)
+        elif op < 0.45:
+            differ.check("XDEL", key, *[rng.choice(known).decode() for _ in range(rng.randint(1, 3))] if known else "1",
+                         resp3=False)
+        elif op < 0.5:
+            differ.check("XTRIM", key, rng.choice(["MAXLEN", "MINID"]), rng.choice(["=", "~"]),
+                         str(rng.randint(0, 30)), resp3=False)
+        elif op < 0.55:
+            differ.check("XSETID", key, f"{ms[key] + rng.randint(-3, 3)}-{rng.randint(0, 3)}", resp3=False)
+        elif op < 0.75:
+            cmd = rng.choice(["XRANGE", "XREVRANGE"])
+            low, high = _random_bound(rng, known, True), _random_bound(rng, known, False)
+            bounds = (low, high) if cmd == "XRANGE" else (high, low)
+            count = ("COUNT", str(rng.randint(-1, 5))) if rng.random() < 0.5 else ()
+            differ.check(cmd, key, *bounds, *count)
+        else:
+            ids = [rng.choice(["0", "$", _random_bound(rng, known, True).lstrip("(")]) for _ in range(2)]
+            count = ("COUNT", str(rng.randint(0, 4))) if rng.random() < 0.5 else ()
+            differ.check("XREAD", *count, "STREAMS", "a", "b", *ids)
+        differ.check("XLEN", key)
+
+
 # -- XREAD (non-blocking paths) -------------------------------------------------------------------------
 
 
