@@ -198,6 +198,18 @@ def lp_str_size(raw: bytes) -> int:
     return size + _backlen(size)
 
 
+def _strings_size(strings: tuple[bytes, ...]) -> int:
+    """The bytes of several string elements (short non-numeric ones sized inline)."""
+    size = 0
+    for raw in strings:
+        n = len(raw)
+        if n and n <= 63 and raw[0] not in _NUMERIC_START:
+            size += n + 2
+        else:
+            size += lp_str_size(raw)
+    return size
+
+
 def _as_int64(value: int) -> int:
     value &= _INT64 - 1
     return value - _INT64 if value >= 1 << 63 else value
@@ -234,10 +246,8 @@ class ListpackNode:
             size = _FLAG_SIZE + lp_int_size(_as_int64(ms_delta)) + lp_int_size(_as_int64(seq_delta))
         nfields = len(flat) // 2
         if flat[0::2] == self.master_fields:
-            size += sum(map(lp_str_size, flat[1::2]))
-            return size + lp_int_size(nfields + 3)
-        size += lp_int_size(nfields) + sum(map(lp_str_size, flat))
-        return size + lp_int_size(nfields * 2 + 4)
+            return size + _strings_size(flat[1::2]) + lp_int_size(nfields + 3)
+        return size + lp_int_size(nfields) + _strings_size(flat) + lp_int_size(nfields * 2 + 4)
 
     def copy(self) -> "ListpackNode":
         new = ListpackNode.__new__(ListpackNode)
