@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from node.commands.sort import sort_getkeys
 from node.commands.spec import KEY_FLAG_ORDER
 
 KeyPositions = list[tuple[int, list[str]]]
@@ -74,23 +75,9 @@ def _generic_proc(store: int, count_at: int, first: int) -> Callable[[list[bytes
 
 
 def sort_keys(argv: list[bytes]) -> KeyPositions:
-    """sortGetKeys: the sorted key, and the argument after the last STORE (LIMIT, GET and
-    BY skip their arguments; the store key itself is read as an option again)."""
-    keys = [(1, RO_ACCESS)]
-    store = None
-    i, argc = 2, len(argv)
-    while i < argc:
-        word = cstr(argv[i])
-        if word == b"limit":
-            i += 2
-        elif word == b"store" and i + 1 < argc:
-            store = i + 1
-        elif word in (b"get", b"by"):
-            i += 1
-        i += 1
-    if store is not None:
-        keys.append((store, OW_UPDATE))
-    return keys
+    """sortGetKeys: the sorted key (RO), and the argument after the last STORE (OW)."""
+    sorted_key, *store = sort_getkeys(argv)
+    return [(sorted_key, RO_ACCESS)] + [(pos, OW_UPDATE) for pos in store]
 
 
 def sort_ro_keys(argv: list[bytes]) -> KeyPositions:
