@@ -41,7 +41,7 @@ builds for keys inserted in increasing order and removed from the head).
 
 from __future__ import annotations
 
-from itertools import islice
+from itertools import islice, pairwise
 
 from node import errors
 from node.blocking import is_rerun, keys_to_serve
@@ -820,22 +820,34 @@ _XINFO_HELP_REPLY = [Status(line) for line in XINFO_HELP]
 
 
 def rax_node_count(keys: list[tuple[int, int]]) -> int:
-    """How many nodes Redis's rax has for these stream node keys (16-byte big-endian ids):
-    the root, every child of a branching node, and every key or branching node reached
-    through a single-child parent (the end of a compressed chain)."""
-    children: dict[bytes, set[int]] = {}
-    encoded = [ms.to_bytes(8, "big") + seq.to_bytes(8, "big") for ms, seq in keys]
-    for raw in encoded:
-        for depth in range(16):
-            children.setdefault(raw[:depth], set()).add(raw[depth])
-    count = 1
-    for prefix in list(children) + encoded:
-        if not prefix:
-            continue
-        siblings = len(children[prefix[:-1]])
-        if siblings >= 2 or len(prefix) == 16 or len(children.get(prefix, ())) >= 2:
-            count += 1
-    return count
+    """How many nodes Redis's rax holds for these stream node keys (ascending ids, each a
+    16-byte big-endian key): the root, then per edge of the compressed trie one node where
+    the edge leaves a branching node and, when the edge spans more than one byte, one more
+    where it ends (a leaf, or the next branching node); plus the root's own chain down to
+    the first branching node when the root does not branch. O(n) over the keys' common
+    prefix lengths."""
+    if not keys:
+        return 1
+    values = [(ms << 64) | seq for ms, seq in keys]
+    edges: list[tuple[int, int]] = []  # (parent depth, child depth), depths in bytes; a leaf is 16
+    stack: list[int] = []  # depths of the branching nodes on the path to the newest key
+    for previous, current in pairwise(values):
+        common = (128 - (previous ^ current).bit_length()) // 8
+        below = 16
+        while stack and stack[-1] > common:
+            depth = stack.pop()
+            edges.append((depth, below))
+            below = depth
+        if not stack or stack[-1] < common:
+            stack.append(common)
+        edges.append((common, below))
+    below = 16
+    while stack:
+        depth = stack.pop()
+        edges.append((depth, below))
+        below = depth
+    count = 1 if below == 0 else 2  # the root, and its chain when it does not branch
+    return count + sum(1 if child == parent + 1 else 2 for parent, child in edges)
 
 
 def _entry_or_none(stream: Stream, index: int) -> list | None:
