@@ -36,7 +36,7 @@ import math
 import struct
 from dataclasses import dataclass
 
-from node.commands.keys import object_encoding, type_name
+from node.commands.keys import object_encoding, parse_ll, type_name
 
 LZF_BUDGET = 1 << 20  # bytes of LZF input per call; more is counted as stored uncompressed
 
@@ -53,18 +53,6 @@ def rdb_len_size(n: int) -> int:
     if n <= 0xFFFFFFFF:
         return 5
     return 9
-
-
-def strict_int(raw: bytes) -> int | None:
-    """string2ll / lpStringToInt64: a canonical decimal int64 (no sign but '-', no leading
-    zeros, no "-0"), else None."""
-    if not raw or len(raw) > 20:
-        return None
-    body = raw[1:] if raw[:1] == b"-" else raw
-    if not body.isdigit() or (body[:1] == b"0" and (len(body) > 1 or len(raw) > 1)):
-        return None
-    value = int(raw)
-    return value if -(1 << 63) <= value < 1 << 63 else None
 
 
 def lzf_blob_size(compressed: int, original: int) -> int:
@@ -91,7 +79,7 @@ class _Saver:
         """rdbSaveRawString's output size."""
         n = len(data)
         if n <= 11:
-            number = strict_int(bytes(data))
+            number = parse_ll(bytes(data))
             if number is not None:
                 if -(1 << 7) <= number < 1 << 7:
                     return 2
@@ -149,7 +137,7 @@ def _backlen(n: int) -> bytes:
 
 def lp_entry(element: bytes) -> bytes:
     """One listpack entry: encoding (+ data), then its back-length."""
-    number = strict_int(element)
+    number = parse_ll(element)
     encoded = _lp_int(number) if number is not None else _lp_str(bytes(element))
     return encoded + _backlen(len(encoded))
 
