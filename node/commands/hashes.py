@@ -88,7 +88,11 @@ def _check_entries(client, h: HashObject) -> None:
 # -- HSET, HMSET, HSETNX ----------------------------------------------------------------------------
 
 
-def _hset(client, argv) -> int:
+@command("hset", -4, "write denyoom fast", group="hash", keys=[KeySpec("RW UPDATE", index=1)],
+         summary="Set the string value of a hash field", since="2.0.0",
+         complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.")
+def hset(client, argv):
+    # The hottest hash command: everything inline, len() taken once per value.
     argc = len(argv)
     if argc & 1:
         raise CommandError(errors.wrong_arity(argv[0].decode("utf-8", "replace").lower()))
@@ -100,37 +104,48 @@ def _hset(client, argv) -> int:
         h = HashObject()
     elif type(h) is not HashObject:
         raise CommandError(errors.WRONGTYPE)
-    config = client.server.config
-    if h.listpack:
-        if argc == 4:
-            if len(argv[2]) > config.hash_max_listpack_value or len(argv[3]) > config.hash_max_listpack_value:
-                h.listpack = False  # hashTypeTryConversion: any long argument, even an update
-        elif max(map(len, argv[2:])) > config.hash_max_listpack_value:
-            h.listpack = False
     before = len(h)
     if argc == 4:
-        h[argv[2]] = argv[3]
+        field = argv[2]
+        value = argv[3]
+        if h.listpack:
+            config = client.server.config
+            limit = config.hash_max_listpack_value
+            # hashTypeTryConversion: any long argument converts, even for an update; the
+            # entry count is checked after every HSET, updates included.
+            h[field] = value
+            if len(field) > limit or len(value) > limit or before >= config.hash_max_listpack_entries:
+                _check_listpack(h, config, limit, field, value)
+        else:
+            h[field] = value
     else:
+        if h.listpack and max(map(len, argv[2:])) > client.server.config.hash_max_listpack_value:
+            h.listpack = False
         h.update(zip(argv[2::2], argv[3::2]))
-    added = len(h) - before
-    if h.listpack and len(h) > config.hash_max_listpack_entries:  # checked on updates too
+        if h.listpack and len(h) > client.server.config.hash_max_listpack_entries:
+            h.listpack = False
+    if created:
+        db.set(key, h)
+    else:
+        db.touch(key)
+    if argc != 4:
+        db.clock.dirty += (argc - 2) // 2 - 1  # Redis counts every pair given
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_HASH, b"hset", key, created)
+    return len(h) - before
+
+
+def _check_listpack(h: HashObject, config, limit: int, field: bytes, value: bytes) -> None:
+    """The single-pair HSET's conversion checks, once a threshold may have been passed."""
+    if len(field) > limit or len(value) > limit or len(h) > config.hash_max_listpack_entries:
         h.listpack = False
-    _stored(client, key, h, created, (argc - 2) // 2, b"hset")  # Redis counts every pair given
-    return added
-
-
-@command("hset", -4, "write denyoom fast", group="hash", keys=[KeySpec("RW UPDATE", index=1)],
-         summary="Set the string value of a hash field", since="2.0.0",
-         complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.")
-def hset(client, argv):
-    return _hset(client, argv)
 
 
 @command("hmset", -4, "write denyoom fast", group="hash", keys=[KeySpec("RW UPDATE", index=1)],
          summary="Set multiple hash fields to multiple values", since="2.0.0",
          complexity="O(N) where N is the number of fields being set.")
 def hmset(client, argv):
-    _hset(client, argv)
+    hset(client, argv)
     return OK
 
 

@@ -104,6 +104,21 @@ def sort_key(score: float, member: bytes) -> bytes:
     return _U64.pack(score_prefix(score)) + member
 
 
+_PREFIXES: dict[float, bytes] = {}  # score -> the 8 bytes of its sort keys, recent scores
+_PREFIXES_MAX = 1024
+
+
+def cached_prefix(score: float) -> bytes:
+    """``sort_key(score, b"")``, from a small cache: rewriting the same scores is common."""
+    prefix = _PREFIXES.get(score)
+    if prefix is None:
+        prefix = _U64.pack(score_prefix(score))
+        if len(_PREFIXES) >= _PREFIXES_MAX:
+            _PREFIXES.clear()
+        _PREFIXES[score] = prefix
+    return prefix
+
+
 def key_score(key: bytes) -> float:
     u = _U64.unpack_from(key)[0]
     return _DOUBLE.unpack(_U64.pack(u ^ _SIGN if u & _SIGN else u ^ _ALL))[0]
@@ -679,6 +694,8 @@ def _zadd_generic(client, argv, flags: int):
         db.set(key, zset)
     elif added or updated:
         db.touch(key)
+    if added + updated > 1:
+        db.clock.dirty += added + updated - 1  # Redis counts every member added or updated
     if (added or updated) and client.server.notify_flags:
         key_event(client, NOTIFY_ZSET, b"zincr" if incr else b"zadd", key, created)
     if incr:
@@ -704,10 +721,14 @@ def zadd(client, argv):
     if len(argv) != 4:
         return _zadd_generic(client, argv, 0)
     # One pair and no options (the common case), without the general loop.
-    try:
-        score = parse_score(argv[2])
-    except CommandError:
-        return _zadd_generic(client, argv, 0)  # an option word, or the score's error
+    raw = argv[2]
+    if raw.isdigit() and len(raw) < 300:  # plain digits: a finite, exact-enough double
+        score = float(raw)
+    else:
+        try:
+            score = parse_score(raw)
+        except CommandError:
+            return _zadd_generic(client, argv, 0)  # an option word, or the score's error
     db = client.db
     key, member = argv[1], argv[3]
     zset = db.get(key)
@@ -721,7 +742,7 @@ def zadd(client, argv):
         return 1
     if type(zset) is not ZSet:
         raise CommandError(errors.WRONGTYPE)
-    cur = zset.score(member)
+    cur = zset.scores.get(member)
     if cur is None:
         entries, max_value = _limits(client)
         zset.insert(member, score, entries, max_value)
@@ -729,7 +750,8 @@ def zadd(client, argv):
         if client.server.notify_flags:
             key_event(client, NOTIFY_ZSET, b"zadd", key)
         return 1
-    if score != cur:
+    # Same score (-0 and 0 are equal, as in C): nothing changes.
+    if not cur.startswith(cached_prefix(score)):
         zset.update(member, score)
         db.touch(key)
         if client.server.notify_flags:

@@ -484,3 +484,14 @@ def test_lowered_entry_limit_converts_on_the_next_write(differ, setting):
     assert encoding(differ, "k2") == b"listpack"  # 3 fields left: within the limit
     differ.check("HINCRBYFLOAT", "k3", "b", "1", resp3=False)
     assert encoding(differ, "k3") == b"hashtable"
+
+
+def test_dirty_counts(differ):
+    """HSET counts every pair given (updates and repeats too), whatever path it takes."""
+    from tests.differential.test_lists import compare_dirty
+
+    compare_dirty(differ, [
+        ("HSET", "dh", "f", "v"), ("HSET", "dh", "f", "v"), ("HSET", "dh", "f", "w"), ("HSET", "dh", "g", "v", "f", "v"),
+        ("HMSET", "dh", "a", "1", "a", "2", "b", "3"), ("HSET", "dh", "f"), ("SET", "ds", "x"), ("HSET", "ds", "f", "v"),
+        ("HSETNX", "dh", "f", "v"), ("HSETNX", "dh", "n", "v"), ("HDEL", "dh", "f", "g", "zz"),
+    ])

@@ -543,12 +543,13 @@ def _changes(client) -> int:
     return int(client.info("persistence")["rdb_changes_since_last_save"])
 
 
-def test_dirty_counts(differ):
-    """rdb_changes_since_last_save moves as much as Redis's server.dirty, command by command."""
+def compare_dirty(differ, cases) -> None:
+    """Run ``cases`` on both servers: rdb_changes_since_last_save must move as much as
+    Redis's server.dirty, command by command (the hash, set and zset tests use it too)."""
 
     def run(a, b):
         deltas = []
-        for cmd in DIRTY_CASES:
+        for cmd in cases:
             before = _changes(a)
             try:
                 a.execute_command(*cmd)
@@ -558,6 +559,10 @@ def test_dirty_counts(differ):
         return deltas
 
     on_both(differ, run)
+
+
+def test_dirty_counts(differ):
+    compare_dirty(differ, DIRTY_CASES)
 
 
 def test_random_ops_against_real(differ):

@@ -849,3 +849,22 @@ def test_watch_sees_zset_writes(differ):
                 a.call("ZCARD", "z")
                 results.append(a.call("EXEC"))
         assert results[0] == results[1], command
+
+
+def test_dirty_counts(differ, setting):
+    """One-pair ZADD: a new member or a new score counts one, the same score (0 and -0
+    included, on both encodings) nothing."""
+    from tests.differential.test_lists import compare_dirty
+
+    cases = [("ZADD", "dz", "0", "m"), ("ZADD", "dz", "0", "m"), ("ZADD", "dz", "-0", "m"), ("ZADD", "dz", "0.0", "m"),
+             ("ZADD", "dz", "7", "m"), ("ZADD", "dz", "7", "m"), ("ZADD", "dz", "007", "m"), ("ZADD", "dz", "7e0", "m"),
+             ("ZADD", "dz", "-0", "n"), ("ZADD", "dz", "0", "n"), ("ZADD", "dz", "9" * 400, "m"),
+             ("ZADD", "dz", "1" * 299, "m"), ("ZADD", "dz", "1" * 299, "m"), ("ZADD", "dz", "XX", "m"),
+             ("ZADD", "dz", "12", "m", "13", "n"), ("SET", "ds", "x"), ("ZADD", "ds", "1", "m")]
+    compare_dirty(differ, cases)
+    differ.check("ZRANGE", "dz", "0", "-1", "WITHSCORES")
+    differ.check("DEL", "dz")
+    setting("zset-max-listpack-entries", "0")
+    compare_dirty(differ, cases)
+    differ.check("ZRANGE", "dz", "0", "-1", "WITHSCORES")
+    differ.check("OBJECT", "ENCODING", "dz")
