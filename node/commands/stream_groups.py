@@ -548,19 +548,24 @@ def _existing_group(client, key: bytes, name: bytes) -> tuple[Stream, ConsumerGr
     return stream, group  # type: ignore[return-value]
 
 
-def _interval(raw_start: bytes, raw_end: bytes) -> tuple[tuple[int, int], tuple[int, int]]:
-    """An XPENDING/XAUTOCLAIM range with ``(`` exclusive bounds."""
-    start, exclusive = parse_interval_id(raw_start, 0)
+def _start_bound(raw: bytes) -> tuple[int, int]:
+    """A range start, ``(`` making it exclusive."""
+    start, exclusive = parse_interval_id(raw, 0)
     if exclusive:
         start = incr_id(start)
         if start is None:
             raise CommandError(INVALID_START)
-    end, exclusive = parse_interval_id(raw_end, 2**64 - 1)
+    return start
+
+
+def _end_bound(raw: bytes) -> tuple[int, int]:
+    """A range end, ``(`` making it exclusive."""
+    end, exclusive = parse_interval_id(raw, 2**64 - 1)
     if exclusive:
         end = decr_id(end)
         if end is None:
             raise CommandError(INVALID_END)
-    return start, end
+    return end
 
 
 def _pending_summary(group: ConsumerGroup) -> list:
@@ -572,7 +577,7 @@ def _pending_summary(group: ConsumerGroup) -> list:
     return [len(pel), format_id(pel.peekitem(0)[0]), format_id(pel.peekitem(-1)[0]), owners]
 
 
-def _pending_range(group: ConsumerGroup, pel, start, end, count: int, min_idle: int, now: int) -> list:
+def _pending_range(pel, start, end, count: int, min_idle: int, now: int) -> list:
     reply = []
     for stream_id in pel.irange(start, end):
         if len(reply) >= count:
@@ -608,7 +613,7 @@ def xpending(client, argv):
             raise CommandError(errors.SYNTAX)
         first = 5
     count = max(_long(argv[first + 2]), 0)
-    start, end = _interval(argv[first], argv[first + 1])
+    start, end = _start_bound(argv[first]), _end_bound(argv[first + 1])
     consumer_name = argv[first + 3] if first + 3 < argc else None
     _stream, group = _existing_group(client, argv[1], argv[2])
     pel = group.pel
@@ -617,7 +622,7 @@ def xpending(client, argv):
         if consumer is None:
             return []
         pel = consumer.pel
-    return _pending_range(group, pel, start, end, count, min_idle, client.server.clock.ms)
+    return _pending_range(pel, start, end, count, min_idle, client.server.clock.ms)
 
 
 # -- XCLAIM / XAUTOCLAIM -------------------------------------------------------------------------
@@ -757,11 +762,7 @@ def _xautoclaim_options(argv: list[bytes]) -> tuple[int, bool]:
          complexity="O(1) if COUNT is small.")
 def xautoclaim(client, argv):
     min_idle = max(_long(argv[4], "ERR Invalid min-idle-time argument for XAUTOCLAIM"), 0)
-    start, exclusive = parse_interval_id(argv[5], 0)
-    if exclusive:
-        start = incr_id(start)
-        if start is None:
-            raise CommandError(INVALID_START)
+    start = _start_bound(argv[5])
     count, justid = _xautoclaim_options(argv)
     key = argv[1]
     stream, group = _existing_group(client, key, argv[2])
