@@ -425,8 +425,8 @@ def _has_new(stream: Stream, group: ConsumerGroup) -> bool:
 # A blocked XREADGROUP remembers, per key, what it saw of the stream when it last looked:
 # ``entries_added`` and the group objects. A re-run serves only after what makes Redis
 # re-check a stream reader: an XADD (entries_added moved) or an XGROUP DESTROY (a group it saw
-# is gone). Keyed by client; stale entries (timed out, disconnected) are dropped whenever a
-# client blocks.
+# is gone). Keyed by client; stale entries (timed out, disconnected) are dropped once they
+# outnumber the blocked clients.
 _blocked_reads: dict = {}
 
 
@@ -435,11 +435,17 @@ def _snapshot(stream: Stream) -> tuple[int, list[ConsumerGroup]]:
 
 
 def _remember_block(client, argv: list[bytes], streams: list[tuple[bytes, Stream]]) -> None:
+    if len(_blocked_reads) > 2 * len(client.server.blocking) + 16:
+        _drop_stale_blocks()  # amortised: only once stale entries outnumber the blocked clients
+    _blocked_reads[client] = (argv, {key: _snapshot(stream) for key, stream in streams})
+
+
+def _drop_stale_blocks() -> None:
+    """Forget readers no longer blocked on the command they were remembered for."""
     for other, (other_argv, _seen) in list(_blocked_reads.items()):
         waiter = other.server.blocking.by_client.get(other.id)
         if waiter is None or waiter.argv is not other_argv:
             del _blocked_reads[other]
-    _blocked_reads[client] = (argv, {key: _snapshot(stream) for key, stream in streams})
 
 
 def _signalled_since_last_look(client, argv: list[bytes], key: bytes, stream: Stream) -> bool:
