@@ -234,3 +234,24 @@ async def test_timed_out_readers_state_is_dropped(node):
         await c.call(b"XADD", b"s", b"2-1", b"f", b"v")
         assert await other.read_reply() == [[b"s", [[b"2-1", [b"f", b"v"]]]]]
     assert not any(entry.server is node for entry in stream_groups._blocked_reads)
+
+
+_FLUSH_DOES_NOT_SIGNAL = pytest.mark.xfail(
+    strict=True, reason="Redis 7.0 signals every stream key a flush deletes (UNBLOCKED for XREADGROUP); the node's "
+    "blocking registry is signalled only for the keys of a write command, and FLUSHALL/FLUSHDB have none")
+
+
+@pytest.mark.parametrize("flush", ["FLUSHALL", "FLUSHDB"])
+@pytest.mark.parametrize("which", ["real", pytest.param("ours", marks=_FLUSH_DOES_NOT_SIGNAL)])
+def test_flush_while_waiting(request, which, flush):
+    target = request.getfixturevalue(which)
+    target.execute_command("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+    conns = block(target, READ)
+    target.execute_command(flush)
+    try:
+        wait_for(lambda: blocked_clients(target) == 0, timeout=1.0, message="reader released")
+        assert replies(conns) == [ServerError("UNBLOCKED the stream key no longer exists")]
+    finally:
+        for conn in conns:
+            conn.close()  # a reader left waiting must not be served by later tests
+        wait_for(lambda: blocked_clients(target) == 0, message="reader gone")
