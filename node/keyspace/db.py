@@ -246,6 +246,19 @@ class Database:
             return None
         return value
 
+    def get_no_touch(self, key: bytes) -> object | None:
+        """Like :meth:`get` (a keyspace hit or miss, ``keymiss`` on a miss) but not an access:
+        Redis's ``lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`` (EXISTS, TYPE, TTL, DUMP...)."""
+        value = self.peek(key)
+        clock = self.clock
+        if value is None:
+            clock.misses += 1
+            if self.on_miss is not None:
+                self.on_miss(self, key)
+        else:
+            clock.hits += 1
+        return value
+
     def exists(self, key: bytes) -> bool:
         return self.peek(key) is not None
 
