@@ -234,6 +234,20 @@ CASES: dict[str, tuple[dict[str, int], list[str]]] = {
         "w SET z 1 PX 100", "a GET z", "@after 0.2", "a GET z", "a GET z",
         "w SET e 1 PX 100", "a GET e", "@after 0.2", "a EXISTS e", "w DEBUG SET-ACTIVE-EXPIRE 1",
     ]),
+    # Writes that change nothing: Redis signals some (HSET, APPEND '', INCRBY 0, LTRIM, LSET...)
+    # and not others (SADD of a member, ZADD of the same score, PFADD of a known element...).
+    "noop_writes": ({"a": 3, "w": 2}, [
+        "a CLIENT TRACKING on", "w SADD s a", "w HSET h f v", "w RPUSH l a b", "w ZADD z 1 m", "w SET str v",
+        "w PFADD hll a b c", "w SET n 5", *[step for write in [
+            "w SADD s a", "w SREM s zz", "w HSET h f v", "w HSETNX h f x", "w HDEL h zz", "w LREM l 0 zz",
+            "w ZADD z 1 m", "w ZADD z NX 2 m", "w ZREM z zz", "w PERSIST str", "w SETRANGE str 0 ''",
+            "w APPEND str ''", "w INCRBY n 0", "w LTRIM l 0 -1", "w SET str v KEEPTTL", "w GETEX str",
+            "w GETEX str PERSIST", "w PFADD hll a", "w SETBIT str 0 0", "w LSET l 0 a", "w SMOVE s s2 zz",
+            "w RENAMENX str n", "w HINCRBY h c 0", "w ZINCRBY z 0 m", "w EXPIRE str 100 GT",
+            "w SINTERSTORE dst nokey", "w ZREMRANGEBYSCORE z 5 6", "w LPOP l 0", "w SET str v NX",
+        ] for step in (write, "a SMEMBERS s", "a HGETALL h", "a LRANGE l 0 -1", "a ZRANGE z 0 -1",
+                       "a GET str", "a PFCOUNT hll", "a GET n", "a EXISTS s2 dst")],
+    ]),
     "bcast_expiry_noloop": ({"a": 3, "w": 2}, [
         "w DEBUG SET-ACTIVE-EXPIRE 0", "a CLIENT TRACKING on BCAST NOLOOP", "a SET x 1 PX 100",
         "@after 0.2", "a GET x", "w DEBUG SET-ACTIVE-EXPIRE 1",
