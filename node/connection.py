@@ -235,6 +235,8 @@ def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) 
                 out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))  # type: ignore[arg-type]
             elif kind is Status:
                 out.append(reply.wire)  # type: ignore[union-attr]
+            elif kind is int:  # counts and lengths: most collection writes
+                out.append(b":%d\r\n" % reply)
             else:
                 if client.proto != proto:  # HELLO switched protocol: its own reply is in the new one
                     proto = client.proto  # (bulk strings and statuses read the same in both)
