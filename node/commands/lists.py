@@ -122,17 +122,6 @@ def _removed(client, key: bytes, lst: ListObject, base: int, dirty: int, event: 
         key_removed(client, NOTIFY_LIST, event, key, not lst)
 
 
-def _pushed(client, key: bytes, lst: ListObject, created: bool, base: int, dirty: int, event: bytes) -> None:
-    db = client.db
-    if created:
-        db.set(key, lst)
-    else:
-        db.touch(key)
-    db.clock.dirty = base + dirty
-    if client.server.notify_flags:
-        key_event(client, NOTIFY_LIST, event, key, created)
-
-
 def _pop_event(head: bool) -> bytes:
     return b"lpop" if head else b"rpop"
 
@@ -176,20 +165,34 @@ def parse_list_timeout(raw: bytes) -> float:
 
 
 def _push(client, argv, head: bool, xx: bool) -> int:
+    # A hot path: the lookup, the store and the dirty count inline.
     db = client.db
     key = argv[1]
-    lst = get_list(db, key)
-    base = db.clock.dirty
+    lst = db.get(key)
     created = lst is None
     if created:
         if xx:
             return 0
         lst = ListObject()
-    if head:
-        lst.extendleft(argv[2:])
+    elif type(lst) is not ListObject:
+        raise CommandError(errors.WRONGTYPE)
+    if len(argv) == 3:
+        if head:
+            lst.appendleft(argv[2])
+        else:
+            lst.append(argv[2])
     else:
-        lst.extend(argv[2:])
-    _pushed(client, key, lst, created, base, len(argv) - 2, _push_event(head))
+        if head:
+            lst.extendleft(argv[2:])
+        else:
+            lst.extend(argv[2:])
+        db.clock.dirty += len(argv) - 3  # one per element; set/touch count the first
+    if created:
+        db.set(key, lst)
+    else:
+        db.touch(key)
+    if client.server.notify_flags:
+        key_event(client, NOTIFY_LIST, _push_event(head), key, created)
     return len(lst)
 
 
@@ -228,22 +231,37 @@ def rpushx(client, argv):
 def _pop(client, argv, head: bool):
     """popGenericCommand."""
     argc = len(argv)
-    if argc > 3:
+    if argc != 2:
+        return _pop_count(client, argv, head)
+    db = client.db
+    key = argv[1]
+    lst = db.get(key)
+    if lst is None:
+        return None
+    if type(lst) is not ListObject:
+        raise CommandError(errors.WRONGTYPE)
+    value = lst.popleft() if head else lst.pop()
+    if lst:
+        db.touch(key)
+    else:
+        db.delete(key)
+    if client.server.notify_flags:
+        key_removed(client, NOTIFY_LIST, _pop_event(head), key, not lst)
+    return value
+
+
+def _pop_count(client, argv, head: bool):
+    if len(argv) > 3:
         raise CommandError(errors.wrong_arity("lpop" if head else "rpop"))
-    hascount = argc == 3
-    count = _range_long(argv[2], 0, LONG_MAX, errors.MUST_BE_POSITIVE) if hascount else 0
+    count = _range_long(argv[2], 0, LONG_MAX, errors.MUST_BE_POSITIVE)
     db = client.db
     key = argv[1]
     lst = get_list(db, key)
     if lst is None:
-        return NULL_ARRAY if hascount else None
-    if hascount and not count:
+        return NULL_ARRAY
+    if not count:
         return []
     base = db.clock.dirty
-    if not hascount:
-        value = lst.popleft() if head else lst.pop()
-        _removed(client, key, lst, base, 1, _pop_event(head))
-        return value
     values = _pop_range(lst, head, count)
     _removed(client, key, lst, base, len(values), _pop_event(head))
     return values

@@ -111,32 +111,37 @@ def _gone(db, key: bytes, s: SetObject) -> None:
 def sadd(client, argv):
     db = client.db
     key = argv[1]
-    s = get_set(db, key)
+    s = db.get(key)
     created = s is None
     if created:
         s = SetObject()
         s.intset = is_int(argv[2])  # setTypeCreate: decided by the first member
-    before = len(s)
+    elif type(s) is not SetObject:
+        raise CommandError(errors.WRONGTYPE)
     if len(argv) == 3:
         member = argv[2]
+        if member in s:
+            return 0
         if s.intset and not created and not is_int(member):
             s.intset = False
         s.add(member)
+        added = 1
     else:
+        before = len(s)
         members = argv[2:]
         if s.intset and not _all_ints(members):
             s.intset = False
         s.update(members)
-    added = len(s) - before
-    if not added:
-        return 0
+        added = len(s) - before
+        if not added:
+            return 0
+        db.clock.dirty += added - 1  # one per member added; set/touch count the first
     if s.intset and len(s) > _max_intset(client):
         s.intset = False
     if created:
         db.set(key, s)
     else:
         db.touch(key)
-    db.clock.dirty += added - 1
     if client.server.notify_flags:
         key_event(client, NOTIFY_SET, b"sadd", key, created)
     return added
@@ -262,9 +267,11 @@ def spop(client, argv):
         raise CommandError(errors.SYNTAX)
     db = client.db
     key = argv[1]
-    s = get_set(db, key)
+    s = db.get(key)
     if s is None:
         return None
+    if type(s) is not SetObject:
+        raise CommandError(errors.WRONGTYPE)
     member = containers.pick(s)
     s.discard(member)
     if s:
@@ -306,7 +313,7 @@ def _spop_count(client, argv):
             s.intersection_update(keep)
             s.intset = len(s) <= _max_intset(client) and _all_ints(s)
         db.touch(key)
-    db.clock.dirty += count  # Redis: dirty += count, then one more for the key
+    db.clock.dirty += len(out) - 1  # Redis counts every member popped (delete/touch: one)
     if client.server.notify_flags:
         key_removed(client, NOTIFY_SET, b"spop", key, emptied)
     return SetReply(out)

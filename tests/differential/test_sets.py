@@ -488,3 +488,18 @@ def test_lowered_intset_limit_converts_on_the_next_addition(differ, setting):
     differ.check("SMOVE", "s", "t", "4")
     differ.check("SMOVE", "t", "s", "4")  # moved back: added, then checked
     assert encoding(differ, "s") == b"hashtable"
+
+
+def test_dirty_counts(differ, setting):
+    """SADD counts every member added (nothing for members already there), SPOP one."""
+    from tests.differential.test_lists import compare_dirty
+
+    setting("set-max-intset-entries", "3")
+    compare_dirty(differ, [
+        ("SADD", "ds", "1"), ("SADD", "ds", "1"), ("SADD", "ds", "2", "3", "2"), ("SADD", "ds", "3", "4"),
+        ("SADD", "ds", "x"), ("SADD", "ds", "x", "y", "1"), ("SADD", "dt", "a"), ("SADD", "dt", "a", "a"),
+        ("SPOP", "dt"), ("SPOP", "dt"), ("SET", "str", "v"), ("SADD", "str", "m"), ("SPOP", "str"),
+        ("SPOP", "ds", "2"), ("SPOP", "ds", "0"), ("SPOP", "ds", "10"), ("SADD", "du", *"abcdefghijklm"),
+        ("SPOP", "du", "11"), ("SADD", "du", *"abcdefghijklm"), ("SPOP", "du", "3"), ("SPOP", "du", "13"),
+    ])
+    differ.check("OBJECT", "ENCODING", "ds")
