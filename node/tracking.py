@@ -69,6 +69,7 @@ READ_LOOKUP_WRITES = frozenset((
     b"getdel", b"getex", b"copy", b"sort", b"sunionstore", b"sinterstore", b"sdiffstore",
     b"zunionstore", b"zinterstore", b"zdiffstore", b"zrangestore", b"bitop", b"pfmerge",
     b"pfcount", b"georadius", b"georadiusbymember", b"geosearchstore", b"bitfield",
+    b"xreadgroup", b"xack", b"xclaim", b"xautoclaim",
 ))
 
 
