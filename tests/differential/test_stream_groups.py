@@ -746,3 +746,38 @@ def test_random_walk(differ, setting, seed):
         check_timed(differ, "XINFO", "STREAM", "s", "FULL", "COUNT", "0", resp3=False)
     check_timed(differ, "XINFO", "STREAM", "s", "FULL")
     differ.check("XPENDING", "s", "g")
+
+
+KEYMISS_STEPS = [
+    ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "nokey", ">"), ("XACK", "nokey", "g", "1-1"),
+    ("XCLAIM", "nokey", "g", "c", "0", "1-1"), ("XAUTOCLAIM", "nokey", "g", "c", "0", "0"),
+    ("XPENDING", "nokey", "g"), ("XINFO", "STREAM", "nokey"), ("XGROUP", "CREATECONSUMER", "nokey", "g", "c"),
+    ("XGROUP", "CREATE", "nokey", "g", "$"), ("XGROUP", "DESTROY", "nokey", "g"),
+]
+
+
+def test_keymiss_events(differ, setting):
+    """Which commands look their key up as a read (a ``keymiss`` event on a missing key)."""
+    setting("notify-keyspace-events", "Em")
+
+    def run(client):
+        port = client.connection_pool.connection_kwargs["port"]
+        sub = RawConnection(port)
+        sub.call("PSUBSCRIBE", "__keyevent@*__:keymiss")
+        sub.call("SUBSCRIBE", "sentinel")
+        events = []
+        for step in KEYMISS_STEPS:
+            try:
+                client.execute_command(*step)
+            except redis.ResponseError:
+                pass
+            client.execute_command("PUBLISH", "sentinel", "x")
+            while True:
+                message = sub.read_reply().value
+                if message[0].value == b"message":
+                    break
+                events.append((step[0], message[3].value))
+        sub.close()
+        return events
+
+    assert on_both(differ, run)
