@@ -723,8 +723,11 @@ def _random_group_step(rng: random.Random, next_ms: int) -> tuple:
                 *rng.choice(((), ("JUSTID",))))
     if step < 0.87:
         return ("XGROUP", "SETID", "s", group, rng.choice(("0", "$", some_id)))
-    if step < 0.93:
+    if step < 0.91:
         return ("XGROUP", "CREATECONSUMER", "s", group, consumer)
+    if step < 0.95:
+        return ("XSETID", "s", f"{next_ms - 1}-1", "ENTRIESADDED", str(next_ms - 1 + rng.randrange(0, 3)),
+                "MAXDELETEDID", rng.choice(("0-0", some_id)))
     return ("XGROUP", "DELCONSUMER", "s", group, consumer)
 
 
