@@ -115,7 +115,7 @@ class Tracking:
         self.flush_sent = False  # one null per flush command (FLUSHALL clears every db)
         self.bcast_scheduled = False  # a broadcast task is spawned
         self.bcast_keys = False  # some prefix has changed keys to send
-        self.batch: list | None = None  # the reply batch (client.batch_out) of the last command
+        self.batch = 0  # id() of the reply batch (client.batch_out) of the last command
         self.evict_misses = 0
         self.update_hooks()
 
@@ -176,8 +176,8 @@ class Tracking:
         self.flush_sent = False
         if client.in_exec:
             return  # a command of EXEC: EXEC's own call set the rest
-        batch = client.batch_out
-        if self.bcast_keys and batch is not self.batch:
+        batch = id(client.batch_out)  # an id, not the list: its replies are not kept alive
+        if self.bcast_keys and batch != self.batch:
             self.broadcast()  # a new read batch: the previous round's BCAST messages go first
         self.batch = batch
         self.current = client
@@ -242,6 +242,8 @@ class Tracking:
                     self._send(client, _NULL_BODY[client.proto])
         self.table.clear()
         self.items = 0
+        if not self.clients:
+            self.update_hooks()
 
     def _notify(self, key: bytes, ids: dict[int, None]) -> None:
         self.items -= len(ids)
