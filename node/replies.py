@@ -192,9 +192,32 @@ def _null3(reply: object, out: list[bytes], proto: int) -> None:
 _BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
 
 
+_header_of = _BULK_HEADERS.__getitem__
+_FLAT_MIN = 9  # below this many elements the loop below is as fast
+
+
+def _flat_bulks(reply: list) -> bytes | None:
+    """A RESP2 array body of bulk strings built in C (a third faster than the loop for 100
+    elements), or None when an element is not a short bytes-like value. In RESP2 every bytes
+    subclass (HumanDouble...) is a bulk string too, so any bytes-like element is exact."""
+    parts = [b"\r\n"] * (3 * len(reply))
+    try:
+        parts[0::3] = map(_header_of, map(len, reply))
+        parts[1::3] = reply
+        return b"".join(parts)
+    except (TypeError, IndexError):  # no len(), not bytes-like, or 1024 bytes and more
+        return None
+
+
 def _aggregate(prefix: bytes):
     def write(reply: list, out: list[bytes], proto: int) -> None:
-        out.append(b"%b%d\r\n" % (prefix, len(reply)))
+        n = len(reply)
+        out.append(b"%b%d\r\n" % (prefix, n))
+        if proto == 2 and n >= _FLAT_MIN and type(reply[0]) is bytes and type(reply[-1]) is bytes:
+            body = _flat_bulks(reply)
+            if body is not None:
+                out.append(body)
+                return
         append = out.append
         headers = _BULK_HEADERS
         for item in reply:

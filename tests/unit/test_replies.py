@@ -159,3 +159,25 @@ def test_raw_and_replies_write_several_replies_as_one_element():
     exec_reply = [Replies([Raw(b">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nx\r\n"), 1]), Status("PONG")]
     assert encode(exec_reply, 3) == b"*2\r\n>3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nx\r\n:1\r\n+PONG\r\n"
     assert encode(Replies([b"a", None]), 2) == b"$1\r\na\r\n$-1\r\n"
+
+
+def _bulks(items) -> bytes:
+    return b"".join(b"$%d\r\n%b\r\n" % (len(i), i) for i in items)
+
+
+@pytest.mark.parametrize("n", [8, 9, 100])
+def test_long_arrays_of_bulks(n):
+    """Arrays of at least _FLAT_MIN short bytes are built in one C pass in RESP2: the same bytes."""
+    items = [b"x" * (i % 7) for i in range(n - 2)] + [b"\x00\r\n", b"y" * 1023]
+    assert encode(items, 2) == b"*%d\r\n" % n + _bulks(items)
+    assert encode(tuple(items), 2) == b"*%d\r\n" % n + _bulks(items)
+    assert encode(SetReply(items), 3) == b"~%d\r\n" % n + _bulks(items)
+
+
+@pytest.mark.parametrize("odd", [None, 1, 2.5, "text", [b"a"], b"z" * 1024, b"z" * 5000, bytearray(b"ba"), Status("OK")])
+def test_long_arrays_with_other_elements(odd):
+    """An element that is not a short bytes value falls back to the general writer, in place."""
+    items = [b"a", b"bb", odd, b"c", b"d", b"e", b"f", b"g", b"h", b"i"]
+    for proto in (2, 3):
+        expected = b"*10\r\n" + b"".join(encode(i, proto) for i in items)
+        assert encode(items, proto) == expected
