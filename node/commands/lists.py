@@ -84,6 +84,8 @@ def get_list(db, key: bytes) -> ListObject | None:
 
 def _long(raw: bytes, error: str | None = None) -> int:
     """getLongFromObjectOrReply."""
+    if raw.isdigit() and len(raw) < 19 and (raw[0] != 48 or len(raw) == 1):
+        return int(raw)  # the common case: a canonical non-negative index, without the regex
     value = parse_ll(raw)
     if value is None:
         raise CommandError(error or errors.NOT_INTEGER)
