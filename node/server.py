@@ -271,6 +271,10 @@ class Server:
         self.stat_expired_keys += 1
         if self.notify_flags:
             notify(self, NOTIFY_EXPIRED, b"expired", key, db.id)
+        if self.blocking.by_key:
+            # A deleted stream releases its blocked XREADGROUP readers (7.0's dbGenericDelete
+            # signals it); the command or cron that expired it serves them.
+            self.blocking.signal(db.id, [key])
 
     def _update_slow_gate(self) -> None:
         """Dispatch calls slowlog_add past this many ns (-1: never): the lower threshold."""
@@ -352,6 +356,8 @@ class Server:
             if self.active_expire_enabled:
                 started = time.perf_counter_ns()
                 active_expire_cycle(self.dbs, now_ms, budget_ns)  # counted by _key_expired
+                if self.blocking.ready:
+                    self.blocking.serve_ready()
                 threshold_ms = self.config.latency_monitor_threshold
                 if threshold_ms:
                     took_ms = (time.perf_counter_ns() - started) // 1_000_000

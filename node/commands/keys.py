@@ -632,9 +632,27 @@ def _flush_flags(argv) -> None:
          complexity="O(N) where N is the number of keys in the selected database")
 def flushdb(client, argv):
     _flush_flags(argv)
-    if client.db.clear() == 0:
+    db = client.db
+    streams = _blocked_streams(client, db)
+    if db.clear() == 0:
         client.server.clock.dirty += 1  # Redis forces propagation even when nothing was there
+    wake_blocked(client, db, streams)
     return OK
+
+
+def _blocked_streams(client, db) -> list[bytes]:
+    """Keys of ``db`` holding a stream that clients wait on: a flush releases their blocked
+    XREADGROUP readers (Redis 7.0's signalFlushedDb -> scanDatabaseForDeletedStreams)."""
+    by_key = client.server.blocking.by_key
+    if not by_key:
+        return []
+    streams = []
+    for db_id, key in list(by_key):
+        if db_id == db.id:
+            value = db.peek(key)
+            if value is not None and type_name(value) == b"stream":
+                streams.append(key)
+    return streams
 
 
 @command("flushall", -1, "write", group="server", acl="keyspace dangerous",
@@ -644,7 +662,9 @@ def flushdb(client, argv):
 def flushall(client, argv):
     _flush_flags(argv)
     for db in client.server.dbs:
+        streams = _blocked_streams(client, db)
         db.clear()
+        wake_blocked(client, db, streams)
     client.server.clock.dirty += 1  # flushAllDataAndResetRDB's dirty++ (forces propagation)
     return OK
 

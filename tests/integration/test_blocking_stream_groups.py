@@ -236,13 +236,8 @@ async def test_timed_out_readers_state_is_dropped(node):
     assert not any(entry.server is node for entry in stream_groups._blocked_reads)
 
 
-_FLUSH_DOES_NOT_SIGNAL = pytest.mark.xfail(
-    strict=True, reason="Redis 7.0 signals every stream key a flush deletes (UNBLOCKED for XREADGROUP); the node's "
-    "blocking registry is signalled only for the keys of a write command, and FLUSHALL/FLUSHDB have none")
-
-
 @pytest.mark.parametrize("flush", ["FLUSHALL", "FLUSHDB"])
-@pytest.mark.parametrize("which", ["real", pytest.param("ours", marks=_FLUSH_DOES_NOT_SIGNAL)])
+@pytest.mark.parametrize("which", ["real", "ours"])
 def test_flush_while_waiting(request, which, flush):
     target = request.getfixturevalue(which)
     target.execute_command("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
@@ -255,3 +250,16 @@ def test_flush_while_waiting(request, which, flush):
         for conn in conns:
             conn.close()  # a reader left waiting must not be served by later tests
         wait_for(lambda: blocked_clients(target) == 0, message="reader gone")
+
+
+def test_stream_expiring_while_waiting(stream):
+    """Active expiry deletes the stream; Redis 7.0's dbGenericDelete signals it, so the
+    blocked XREADGROUP answers UNBLOCKED without any command touching the key."""
+    conns = block(stream, READ)
+    try:
+        stream.execute_command("PEXPIRE", "s", 20)
+        wait_for(lambda: blocked_clients(stream) == 0, timeout=5.0, message="reader released by expiry")
+        assert replies(conns) == [ServerError("UNBLOCKED the stream key no longer exists")]
+    finally:
+        for conn in conns:
+            conn.close()
