@@ -19,7 +19,7 @@ from node.replies import NULL_ARRAY, OK, Raw, Replies
 
 
 @command("multi", 1, "noscript loading stale fast allow_busy", group="transactions",
-         summary="Start a transaction block", since="1.2.0")
+         summary="Mark the start of a transaction block", since="1.2.0")
 def multi(client, argv):
     if client.multi is not None:
         raise CommandError(errors.MULTI_NESTED)
