@@ -99,7 +99,7 @@ class _Prefix:
 class Tracking:
     __slots__ = (
         "server", "table", "items", "prefixes", "clients", "current", "executing", "pending",
-        "write", "flush_sent", "bcast_scheduled", "bcast_keys", "batch", "evict_misses",
+        "write", "flush_sent", "bcast_scheduled", "bcast_keys", "batch", "evict_misses", "orphaned",
     )
 
     def __init__(self, server: "Server"):
@@ -117,6 +117,7 @@ class Tracking:
         self.bcast_keys = False  # some prefix has changed keys to send
         self.batch = 0  # id() of the reply batch (client.batch_out) of the last command
         self.evict_misses = 0
+        self.orphaned = False  # an EXEC without hooks holds back invalidations (_adopt_exec)
         self.update_hooks()
 
     # -- switching on and off -----------------------------------------------------------------
@@ -175,7 +176,11 @@ class Tracking:
         self.write = spec.write and spec.name_bytes not in READ_LOOKUP_WRITES
         self.flush_sent = False
         if client.in_exec:
+            if self.current is None:
+                self._adopt_exec(client)
             return  # a command of EXEC: EXEC's own call set the rest
+        if self.orphaned:
+            self._send_orphans()
         batch = id(client.batch_out)  # an id, not the list: its replies are not kept alive
         if self.bcast_keys and batch != self.batch:
             self.broadcast()  # a new read batch: the previous round's BCAST messages go first
@@ -201,6 +206,28 @@ class Tracking:
         if self.pending:
             return self._send_pending(client, reply)
         return reply
+
+    def _adopt_exec(self, client: "Client") -> None:
+        """Tracking was switched on inside this transaction, so EXEC ran without the hooks
+        and no :meth:`after` follows it: its held-back invalidations go out before the next
+        command, or at the end of the round (after EXEC's reply either way, as in Redis)."""
+        self.current = client
+        self.executing = True
+        self.orphaned = True
+        if self.server.nursery is not None:
+            self.server.spawn(self._orphans_task)
+
+    async def _orphans_task(self) -> None:
+        if self.orphaned:
+            self._send_orphans()
+
+    def _send_orphans(self) -> None:
+        client = self.current
+        self.orphaned = self.executing = False
+        self.current = None
+        pending, self.pending = self.pending, []
+        for key in pending:
+            self._send(client, keys_body((key,)) if key is not None else _NULL_BODY[client.proto])
 
     def remember(self, client: "Client", keys: list[bytes]) -> None:
         table = self.table

@@ -115,6 +115,7 @@ def transcript(port: int, conns: dict[str, int], steps: list[str]) -> list[tuple
                         conn.in_multi = True
                     elif word in (b"EXEC", b"DISCARD"):
                         conn.in_multi = False
+                        got[name] += conn.rest()
                 if not conn.in_multi and name not in got:
                     got[name] = conn.reply_then_rest()
             last_step = time.monotonic()
@@ -183,6 +184,11 @@ CASES: dict[str, tuple[dict[str, int], list[str]]] = {
         "a CLIENT TRACKING on BCAST NOLOOP", "a CLIENT TRACKINGINFO", "a SET pa 1", "a MSET pa 1 pb 2",
         "w MSET pa 1 pb 2 zz 1", "a CLIENT TRACKING off", "a CLIENT TRACKING on BCAST NOLOOP",
         "a SET pa 1", "w SET zz 1", "a GET zz", "w FLUSHALL",
+    ]),
+    # Tracking switched on inside the transaction: its own invalidations still follow EXEC's reply.
+    "enabled_inside_multi": ({"a": 3, "w": 2}, [
+        "a MULTI", "a CLIENT TRACKING on", "a GET k", "a SET k 1", "a GET k", "a EXEC", "w SET k 2",
+        "a CLIENT TRACKING off", "a MULTI", "a CLIENT TRACKING on", "a FLUSHALL", "a EXEC", "a PING",
     ]),
     "bcast_pipeline": ({"a": 3, "w": 2}, [
         "a CLIENT TRACKING on BCAST PREFIX k", "w MULTI", "w SET k1 1", "w SET k2 1", "w DEL k1",

@@ -145,3 +145,18 @@ async def test_keymiss_hook_follows_the_config(node):
         assert node.command_hooks is node.tracking and all(db.on_miss is not None for db in node.dbs)
         assert await w.call(b"CONFIG", b"SET", b"notify-keyspace-events", b"KEA") == b"OK"  # A has no m
         assert node.command_hooks is None and all(db.on_miss is None for db in node.dbs)
+
+
+async def test_tracking_switched_on_inside_a_transaction(node):
+    async with await connect(node, resp3=True) as a:
+        transaction = ((b"MULTI",), (b"CLIENT", b"TRACKING", b"on"), (b"GET", b"k"), (b"SET", b"k", b"1"), (b"EXEC",))
+        # Pipelined: the held-back invalidation goes out before the next command's reply.
+        replies = await a.pipeline(*transaction, (b"PING",))
+        assert replies[-2:] == [[b"OK", None, b"OK"], [INVALIDATE, [b"k"]]]
+        assert await a.read_reply() == b"PONG"
+        assert await a.call(b"CLIENT", b"TRACKING", b"off") == b"OK"
+        # Alone: it goes out at the end of the round, after EXEC's reply.
+        replies = await a.pipeline(*transaction)
+        assert replies[-1] == [b"OK", b"1", b"OK"]
+        assert await a.read_reply() == [INVALIDATE, [b"k"]]
+        assert not node.tracking.orphaned and not node.tracking.pending
