@@ -197,12 +197,22 @@ _FLAT_MIN = 9  # below this many elements the loop below is as fast
 
 
 def _flat_bulks(reply: list) -> bytes | None:
-    """A RESP2 array body of bulk strings built in C (a third faster than the loop for 100
-    elements), or None when an element is not a short bytes-like value. In RESP2 every bytes
-    subclass (HumanDouble...) is a bulk string too, so any bytes-like element is exact."""
-    parts = [b"\r\n"] * (3 * len(reply))
+    """A RESP2 array body of bulk strings built in C (half the time of the loop below for
+    100 elements, a fifth when they all have one length), or None when an element is not a
+    short bytes-like value. In RESP2 every bytes subclass (HumanDouble...) is a bulk string
+    too, so any bytes-like element is exact."""
+    n = len(reply)
     try:
-        parts[0::3] = map(_header_of, map(len, reply))
+        first = len(reply[0])
+        if len(reply[-1]) == first:  # maybe one length throughout: one separator, one join
+            lens = list(map(len, reply))
+            if lens.count(first) == n:
+                header = _header_of(first)
+                return b"%b%b\r\n" % (header, (b"\r\n" + header).join(reply))
+        else:
+            lens = map(len, reply)
+        parts = [b"\r\n"] * (3 * n)
+        parts[0::3] = map(_header_of, lens)
         parts[1::3] = reply
         return b"".join(parts)
     except (TypeError, IndexError):  # no len(), not bytes-like, or 1024 bytes and more

@@ -172,12 +172,17 @@ def test_long_arrays_of_bulks(n):
     assert encode(items, 2) == b"*%d\r\n" % n + _bulks(items)
     assert encode(tuple(items), 2) == b"*%d\r\n" % n + _bulks(items)
     assert encode(SetReply(items), 3) == b"~%d\r\n" % n + _bulks(items)
+    for same in ([b"abc"] * n, [b""] * n, [b"q" * 1023] * n, [b"z" * 1024] * n, [b"abc"] * (n - 1) + [b"ab"]):
+        assert encode(same, 2) == b"*%d\r\n" % n + _bulks(same)
+    same = [b"abc"] * (n - 2) + [b"de", b"fgh"]  # same ends, one shorter inside
+    assert encode(same, 2) == b"*%d\r\n" % n + _bulks(same)
 
 
-@pytest.mark.parametrize("odd", [None, 1, 2.5, "text", [b"a"], b"z" * 1024, b"z" * 5000, bytearray(b"ba"), Status("OK")])
+@pytest.mark.parametrize("odd", [None, 1, 2.5, "text", "t", [b"a"], b"z" * 1024, b"z" * 5000, bytearray(b"ba"), Status("OK")])
 def test_long_arrays_with_other_elements(odd):
     """An element that is not a short bytes value falls back to the general writer, in place."""
-    items = [b"a", b"bb", odd, b"c", b"d", b"e", b"f", b"g", b"h", b"i"]
-    for proto in (2, 3):
-        expected = b"*10\r\n" + b"".join(encode(i, proto) for i in items)
-        assert encode(items, proto) == expected
+    for items in ([b"a", b"bb", odd, b"c", b"d", b"e", b"f", b"g", b"h", b"i"],
+                  [b"a", b"b", b"c", odd, b"d", b"e", b"f", b"g", b"h", b"i"]):  # ends of one length
+        for proto in (2, 3):
+            expected = b"*10\r\n" + b"".join(encode(i, proto) for i in items)
+            assert encode(items, proto) == expected
