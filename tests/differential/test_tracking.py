@@ -205,6 +205,10 @@ CASES: dict[str, tuple[dict[str, int], list[str]]] = {
     "redirect_resp2_tracker_to_resp3": ({"t": 2, "r": 3, "w": 2}, [
         "t CLIENT TRACKING on REDIRECT {r}", "t GET k", "w SET k 1", "t GET k", "t SET k 2", "w FLUSHALL",
     ]),
+    "bcast_redirect": ({"t": 2, "r": 2, "w": 2}, [
+        "r SUBSCRIBE __redis__:invalidate", "t CLIENT TRACKING on BCAST REDIRECT {r} PREFIX a PREFIX b",
+        "w MSET a1 1 b1 1 a2 1 c1 1", "t MSET a3 1 b3 1", "w FLUSHDB", "~t CLIENT TRACKINGINFO",
+    ]),
     "redirect_not_subscribed": ({"t": 2, "r": 2, "w": 2}, [
         "t CLIENT TRACKING on REDIRECT {r}", "t GET k", "w SET k 1", "w FLUSHALL", "t CLIENT TRACKING on",
         "t GET k", "w SET k 2",
