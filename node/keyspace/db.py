@@ -13,8 +13,8 @@ when stale pairs outnumber live ones.
 
 Every change goes through a method here, so WATCH, client-side caching (``tracking``:
 invalidation, see ``node/tracking.py``) and the cluster's per-slot index see every write;
-``on_miss`` (the ``keymiss`` event) sees every read miss of :meth:`get`. ``expire_enabled`` is off on replicas:
-they report expired keys as missing but wait for the primary's DEL.
+``on_miss`` (the ``keymiss`` event) sees every read miss of :meth:`get`. ``expire_enabled``
+is off on replicas: they report expired keys as missing but wait for the primary's DEL.
 
 Access tracking (OBJECT IDLETIME / FREQ, later eviction): ``access`` maps key -> an
 integer stamp, like the 24 bits Redis keeps in each object's ``lru`` field. With an LRU
