@@ -237,6 +237,8 @@ def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) 
                 out.append(reply.wire)  # type: ignore[union-attr]
             elif kind is int:  # counts and lengths: most collection writes
                 out.append(b":%d\r\n" % reply)
+            elif reply is None:  # a miss; client.proto, not proto: RESET may have switched it
+                out.append(b"$-1\r\n" if client.proto == 2 else b"_\r\n")
             else:
                 if client.proto != proto:  # HELLO switched protocol: its own reply is in the new one
                     proto = client.proto  # (bulk strings and statuses read the same in both)

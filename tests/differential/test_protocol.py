@@ -262,3 +262,13 @@ def test_subscriber_context_error_names_the_subcommand(ours_server, real_server)
             replies.append((conn.call(b"PUBSUB", b"NUMSUB"), conn.call(b"GET", b"k")))
     assert replies[0] == replies[1]
     assert b"'pubsub|numsub'" in replies[1][0].value
+
+
+def test_null_follows_the_protocol_within_one_read(ours_server, real_server):
+    """HELLO 3 and RESET (back to RESP2) pipelined in one write: each null in the protocol of
+    its moment (the run loop writes nulls itself, so it must read the client's protocol)."""
+    get = b"*2\r\n$3\r\nGET\r\n$8\r\n__none__\r\n"
+    data = b"*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n" + get + b"*1\r\n$5\r\nRESET\r\n" + get
+    for port in (ours_server.port, real_server.port):
+        out, closed = talk(port, data)
+        assert not closed and out.endswith(b"_\r\n+RESET\r\n$-1\r\n"), out[-40:]
