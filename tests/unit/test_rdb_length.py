@@ -79,5 +79,5 @@ def test_serialized_length_of_a_stream():
     stream.append((1, 1), (b"a", b"b"), 4096, 100)
     assert rdb.serialized_length(stream) == 57  # real Redis 7.0.15, XADD s 1-1 a b
     node = stream.nodes[0]
-    blob = rdb.stream_node_listpack(node, list(stream.entries.items()))
+    blob = rdb.stream_node_listpack(node, stream.items())
     assert len(blob) == node.lp_bytes() == 29
