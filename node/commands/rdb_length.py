@@ -355,10 +355,9 @@ def _stream_length(saver: _Saver, stream) -> int:
             size = node.lp_bytes()
             total += rdb_len_size(size) + size
         else:
-            entries = [(i, stream.entries[i]) for i in stream.entries.irange(node.master_id, node.last_id)]
-            total += saver.raw_string(stream_node_listpack(node, entries))
+            total += saver.raw_string(stream_node_listpack(node, node.pairs()))
     first = stream.first_id
-    numbers = (len(stream.entries), *stream.last_id, *first, *stream.max_deleted_id, stream.entries_added,
+    numbers = (stream.length, *stream.last_id, *first, *stream.max_deleted_id, stream.entries_added,
                len(stream.groups))
     total += sum(rdb_len_size(n) for n in numbers)
     for group in stream.groups.values():

@@ -131,7 +131,7 @@ def _changed(db, count: int = 1) -> None:
 def has_tombstones(stream: Stream, start: tuple[int, int], end: tuple[int, int] = MAX_ID) -> bool:
     """streamRangeHasTombstones: whether a deleted entry may lie in [start, end]."""
     max_deleted = stream.max_deleted_id
-    if not stream.entries or max_deleted == MIN_ID or stream.first_id > max_deleted:
+    if not stream.length or max_deleted == MIN_ID or stream.first_id > max_deleted:
         return False
     return start <= max_deleted <= end
 
@@ -142,7 +142,7 @@ def estimate_entries_read(stream: Stream, stream_id: tuple[int, int]) -> int:
     added = stream.entries_added
     if not added:
         return 0
-    if not stream.entries and stream_id <= stream.last_id:
+    if not stream.length and stream_id <= stream.last_id:
         return added
     if stream_id == stream.last_id:
         return added
@@ -389,14 +389,15 @@ def _read_new(client, key: bytes, stream: Stream, group: ConsumerGroup, consumer
               count: int, noack: bool) -> list:
     """Entries above the group's last id (``>``), delivered to the consumer."""
     consumer = _active_consumer(client, key, group, consumer_name)
-    ids = list(islice(stream.entries.irange(group.last_id, None, (False, True)), count or None))
+    start = incr_id(group.last_id)
+    pairs = stream.range(start, MAX_ID, count) if start is not None else []
     now = client.server.clock.ms
-    for stream_id in ids:
+    for stream_id, _flat in pairs:
         _advance(stream, group, stream_id)
         if not noack:
             _deliver(group, consumer, stream_id, now)
     _changed(client.db)
-    return entries_reply(stream, ids)
+    return entries_reply(pairs)
 
 
 def _read_history(client, key: bytes, stream: Stream, group: ConsumerGroup, consumer_name: bytes,
@@ -404,12 +405,11 @@ def _read_history(client, key: bytes, stream: Stream, group: ConsumerGroup, cons
     """The consumer's pending entries above ``after``; a deleted entry reads ``[id, nil]``."""
     consumer = _active_consumer(client, key, group, consumer_name)
     now = client.server.clock.ms
-    entries = stream.entries
     reply = []
     for stream_id in consumer.pel.irange(incr_id(after), None):
         if count and len(reply) >= count:
             break
-        flat = entries.get(stream_id)
+        flat = stream.get(stream_id)
         if flat is None:
             reply.append([format_id(stream_id), NULL_ARRAY])
             continue
@@ -423,8 +423,8 @@ def _read_history(client, key: bytes, stream: Stream, group: ConsumerGroup, cons
 
 def _has_new(stream: Stream, group: ConsumerGroup) -> bool:
     """Whether a ``>`` read serves now: the last live entry is above the group's last id."""
-    entries = stream.entries
-    return bool(entries) and entries.peekitem(-1)[0] > group.last_id
+    last = stream.last_entry_id()
+    return last is not None and last > group.last_id
 
 
 # A blocked XREADGROUP remembers, per key, what it saw of the stream when it last looked:
@@ -642,7 +642,7 @@ def xpending(client, argv):
 def _claimed_reply(stream: Stream, stream_id: tuple[int, int], justid: bool) -> object:
     if justid:
         return format_id(stream_id)
-    return [format_id(stream_id), stream.entries[stream_id]]
+    return [format_id(stream_id), stream.get(stream_id)]
 
 
 class _ClaimOptions:
@@ -720,7 +720,7 @@ def xclaim(client, argv):
     reply = []
     for stream_id in ids:
         pending = group.pel.get(stream_id)
-        if stream_id not in stream.entries:
+        if stream_id not in stream:
             if pending is not None:
                 _forget_pending(group, stream_id)  # the entry is gone: so is its delivery
                 _changed(db)
@@ -791,7 +791,7 @@ def xautoclaim(client, argv):
         attempts -= 1
         stream_id = candidates[visited]
         visited += 1
-        if stream_id not in stream.entries:
+        if stream_id not in stream:
             _forget_pending(group, stream_id)
             _changed(db)
             deleted.append(format_id(stream_id))
@@ -863,11 +863,10 @@ def rax_node_count(keys: list[tuple[int, int]]) -> int:
 
 
 def _entry_or_none(stream: Stream, index: int) -> list | None:
-    entries = stream.entries
-    if not entries:
+    entry = stream.first_entry() if index == 0 else stream.last_entry()
+    if entry is None:
         return None
-    stream_id, flat = entries.peekitem(index)
-    return [format_id(stream_id), flat]
+    return [format_id(entry[0]), entry[1]]
 
 
 def _stream_header(stream: Stream) -> list:
@@ -912,9 +911,9 @@ def _full_group(stream: Stream, group: ConsumerGroup, count: int) -> Map:
 
 
 def _info_stream_full(stream: Stream, count: int) -> Map:
-    ids = islice(stream.entries.keys(), count or None)
+    entries = stream.range(MIN_ID, MAX_ID, count)
     groups = [_full_group(stream, group, count) for group in _sorted_values(stream.groups)]
-    return Map(_stream_header(stream) + [(b"entries", entries_reply(stream, ids)), (b"groups", groups)])
+    return Map(_stream_header(stream) + [(b"entries", entries_reply(entries)), (b"groups", groups)])
 
 
 def _info_stream(stream: Stream) -> Map:

@@ -7,13 +7,17 @@ the way Redis's ``streamCompareID`` does. :func:`format_id` writes ``b"ms-seq"``
 ``parse_*`` functions are Redis 7.0's id parsers (``streamGenericParseIDOrReply`` and its
 strict, interval and XADD forms) with its exact error.
 
-A :class:`Stream` keeps its entries in a ``SortedDict`` (id -> flat tuple
-``(field, value, field, value, ...)``): O(log n) lookup, ordered ranges both ways.
+A :class:`Stream` keeps its entries in its listpack nodes (below), each holding its ids in
+two ``array('Q')`` (ms, seq) and one object per entry: the values only when the entry has
+the node's master fields (a bare value for one field), as Redis's listpacks do. Lookups
+bisect the nodes' master ids, then the node's arrays: O(log n); ranges walk the nodes both
+ways; XADD appends to the last node. About 24 bytes per entry plus its values.
 
 Listpack nodes. Redis stores a stream as a radix tree of listpacks ("nodes"); a node is
 closed when it holds ``stream-node-max-entries`` entries (deleted ones included) or when
 adding the next entry would reach ``stream-node-max-bytes``. Deleted entries stay in their
-node as tombstones until the whole node empties (then the node goes). ``MAXLEN ~`` /
+node as tombstones until the whole node empties (then the node goes); here they are
+counted, not stored. ``MAXLEN ~`` /
 ``MINID ~`` trimming removes only whole nodes, so its visible result (XLEN) depends on the
 node boundaries. :class:`Stream` therefore keeps one small :class:`ListpackNode` per Redis
 node: its master id and master fields, its last id, its live and deleted counts, and its
@@ -27,7 +31,8 @@ nodes Redis would keep as they were serialised.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from array import array
+from bisect import bisect_left, bisect_right
 
 from sortedcontainers import SortedDict
 
@@ -216,13 +221,22 @@ def _as_int64(value: int) -> int:
 
 
 class ListpackNode:
-    """What Redis's trimming and node-closing rules need to know about one listpack node.
+    """One listpack node: the entries it holds and what Redis's trimming and node-closing
+    rules need to know about it.
+
+    Storage (live entries only, in id order): ``ms`` and ``seq``, two ``array('Q')`` of the
+    ids' halves, and ``items``, one object per entry: the value itself when the entry has
+    the node's master fields and they are one field, a tuple of the values when it has the
+    master fields (several), else a list of its own ``field, value, ...`` (as Redis's
+    listpack stores only values for entries with the master entry's fields).
 
     ``size`` is the listpack's byte size without its two counter elements (live, deleted),
-    which change in place; :meth:`lp_bytes` adds them back.
+    which change in place; :meth:`lp_bytes` adds them back. ``last_id`` is the last id ever
+    added to the node (a tombstone's, possibly).
     """
 
-    __slots__ = ("master_id", "master_fields", "last_id", "live", "deleted", "size")
+    __slots__ = ("master_id", "master_fields", "last_id", "live", "deleted", "size", "ms", "seq", "items",
+                 "same_tail")
 
     def __init__(self, master_id: tuple[int, int], fields: tuple[bytes, ...]):
         self.master_id = master_id
@@ -231,53 +245,115 @@ class ListpackNode:
         self.live = 0
         self.deleted = 0
         self.size = _LP_OVERHEAD + lp_int_size(len(fields)) + sum(map(lp_str_size, fields)) + _MASTER_TERMINATOR
+        self.ms = array("Q")
+        self.seq = array("Q")
+        self.items: list = []
+        self.same_tail = lp_int_size(len(fields) + 3)  # an entry's lp-count with the master fields
 
     def lp_bytes(self) -> int:
         return self.size + lp_int_size(self.live) + lp_int_size(self.deleted)
 
+    def _id_size(self, ms: int, seq: int) -> int:
+        """Flags and the two id deltas from the master id."""
+        master_ms, master_seq = self.master_id
+        ms_delta = ms - master_ms
+        seq_delta = seq - master_seq
+        if 0 <= ms_delta <= 127 and 0 <= seq_delta <= 127:
+            return _FLAG_SIZE + 4
+        return _FLAG_SIZE + lp_int_size(_as_int64(ms_delta)) + lp_int_size(_as_int64(seq_delta))
+
     def entry_size(self, stream_id: tuple[int, int], flat: tuple[bytes, ...]) -> int:
         """Bytes one entry takes in this node: flags, id deltas, [count, fields,] values, lp-count."""
-        master_ms, master_seq = self.master_id
-        ms_delta = stream_id[0] - master_ms
-        seq_delta = stream_id[1] - master_seq
-        if 0 <= ms_delta <= 127 and 0 <= seq_delta <= 127:
-            size = _FLAG_SIZE + 4
-        else:
-            size = _FLAG_SIZE + lp_int_size(_as_int64(ms_delta)) + lp_int_size(_as_int64(seq_delta))
+        size = self._id_size(*stream_id)
         nfields = len(flat) // 2
         if flat[0::2] == self.master_fields:
-            return size + _strings_size(flat[1::2]) + lp_int_size(nfields + 3)
+            return size + _strings_size(flat[1::2]) + self.same_tail
         return size + lp_int_size(nfields) + _strings_size(flat) + lp_int_size(nfields * 2 + 4)
+
+    def add(self, stream_id: tuple[int, int], flat: tuple[bytes, ...]) -> None:
+        """Store an entry above every other of the node and account for its bytes."""
+        ms, seq = stream_id
+        fields = self.master_fields
+        if len(flat) == 2 and len(fields) == 1 and flat[0] == fields[0]:
+            item = value = flat[1]
+            n = len(value)
+            if n and n <= 63 and value[0] not in _NUMERIC_START:
+                size = n + 2
+            else:
+                size = lp_str_size(value)
+            self.size += self._id_size(ms, seq) + size + self.same_tail
+        else:
+            self.size += self.entry_size(stream_id, flat)
+            if flat[0::2] == fields:
+                item = flat[1::2]  # several fields (one is the branch above)
+            else:
+                item = list(flat)
+        self.ms.append(ms)
+        self.seq.append(seq)
+        self.items.append(item)
+        self.live += 1
+        self.last_id = stream_id
+
+    def flat(self, index: int) -> tuple | list:
+        """The ``field, value, ...`` of the entry at ``index``."""
+        item = self.items[index]
+        kind = type(item)
+        if kind is list:
+            return item
+        fields = self.master_fields
+        if kind is tuple:
+            flat: list = [None] * (2 * len(item))
+            flat[0::2] = fields
+            flat[1::2] = item
+            return flat
+        return (fields[0], item)
+
+    def id_at(self, index: int) -> tuple[int, int]:
+        return self.ms[index], self.seq[index]
+
+    def lower(self, stream_id: tuple[int, int]) -> int:
+        """The index of the first entry with an id >= ``stream_id``."""
+        ms, seq = stream_id
+        ms_list = self.ms
+        lo = bisect_left(ms_list, ms)
+        return bisect_left(self.seq, seq, lo, bisect_right(ms_list, ms, lo))
+
+    def upper(self, stream_id: tuple[int, int]) -> int:
+        """The index of the first entry with an id > ``stream_id``."""
+        ms, seq = stream_id
+        ms_list = self.ms
+        lo = bisect_left(ms_list, ms)
+        return bisect_right(self.seq, seq, lo, bisect_right(ms_list, ms, lo))
+
+    def find(self, stream_id: tuple[int, int]) -> int:
+        """The index of the entry ``stream_id``, -1 if absent."""
+        index = self.lower(stream_id)
+        if index < len(self.ms) and self.ms[index] == stream_id[0] and self.seq[index] == stream_id[1]:
+            return index
+        return -1
+
+    def remove(self, start: int, stop: int) -> None:
+        """Drop the stored entries ``start:stop`` (the counters are the caller's)."""
+        del self.ms[start:stop]
+        del self.seq[start:stop]
+        del self.items[start:stop]
+
+    def pairs(self, start: int = 0, stop: int | None = None) -> list[tuple[tuple[int, int], tuple | list]]:
+        """``[(id, flat), ...]`` for the entries ``start:stop``."""
+        flat = self.flat
+        if stop is None:
+            stop = len(self.ms)
+        return [((self.ms[i], self.seq[i]), flat(i)) for i in range(start, stop)]
 
     def copy(self) -> "ListpackNode":
         new = ListpackNode.__new__(ListpackNode)
         new.master_id, new.master_fields, new.last_id = self.master_id, self.master_fields, self.last_id
-        new.live, new.deleted, new.size = self.live, self.deleted, self.size
+        new.live, new.deleted, new.size, new.same_tail = self.live, self.deleted, self.size, self.same_tail
+        new.ms, new.seq, new.items = array("Q", self.ms), array("Q", self.seq), list(self.items)
         return new
 
 
 # -- the stream ----------------------------------------------------------------------------------
-
-
-class StreamEntries(SortedDict):
-    """A SortedDict with an O(1) :meth:`append` for a key above every other (XADD's case)."""
-
-    __slots__ = ()
-
-    def append(self, key: tuple[int, int], value: tuple[bytes, ...]) -> None:
-        # SortedList.add without its bisect (the key goes last) and without SortedDict's
-        # membership test: sortedcontainers 2.4 internals, checked by tests/unit/test_streams.py.
-        sorted_keys = self._list
-        maxes = sorted_keys._maxes
-        if maxes and key > maxes[-1]:
-            pos = len(maxes) - 1
-            sorted_keys._lists[pos].append(key)
-            maxes[pos] = key
-            sorted_keys._expand(pos)
-            sorted_keys._len += 1
-            dict.__setitem__(self, key, value)
-        else:
-            self[key] = value
 
 TRIM_MAXLEN = 1
 TRIM_MINID = 2
@@ -286,40 +362,138 @@ TRIM_MINID = 2
 class Stream:
     """A stream value.
 
-    * ``entries``: a SortedDict (:class:`StreamEntries`) id -> flat ``(field, value, ...)``
-      tuple (live entries only);
+    * ``nodes`` / ``node_keys``: the listpack nodes holding the entries (see the module
+      docstring and :class:`ListpackNode`), and their master ids, for bisect; a node may
+      hold no live entry (an exact MINID trim can leave one so, as in Redis);
+    * ``length``: the number of live entries;
     * ``last_id``: the top id ever added or set by XSETID (``0-0`` for a new stream);
     * ``max_deleted_id``: 7.0's max-deleted-entry-id (XDEL, XSETID MAXDELETEDID);
     * ``entries_added``: 7.0's entries-added (every XADD ever, XSETID ENTRIESADDED);
     * ``first_id``: the first live id, ``(0, 0)`` when empty;
-    * ``groups``: name -> :class:`ConsumerGroup` (listed in name order by XINFO: sort them);
-    * ``nodes`` / ``node_keys``: the listpack node emulation (see the module docstring).
+    * ``groups``: name -> :class:`ConsumerGroup` (listed in name order by XINFO: sort them).
+
+    Reads: :meth:`get`, ``in``, :meth:`first_entry` / :meth:`last_entry`, :meth:`range`.
     """
 
-    __slots__ = ("entries", "last_id", "max_deleted_id", "entries_added", "groups", "nodes", "node_keys")
+    __slots__ = ("nodes", "node_keys", "length", "last_id", "max_deleted_id", "entries_added", "groups")
 
     def __init__(self) -> None:
-        self.entries: StreamEntries = StreamEntries()
+        self.nodes: list[ListpackNode] = []
+        self.node_keys: list[tuple[int, int]] = []  # master ids, for bisect
+        self.length = 0
         self.last_id = MIN_ID
         self.max_deleted_id = MIN_ID
         self.entries_added = 0
         self.groups: dict[bytes, ConsumerGroup] = {}
-        self.nodes: list[ListpackNode] = []
-        self.node_keys: list[tuple[int, int]] = []  # master ids, for bisect
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return self.length
+
+    # -- reads
+
+    def _node_index(self, stream_id: tuple[int, int]) -> int:
+        """The node whose range holds ``stream_id`` (-1 below the first node)."""
+        return bisect_right(self.node_keys, stream_id) - 1
+
+    def _locate(self, stream_id: tuple[int, int]) -> tuple[ListpackNode | None, int]:
+        index = self._node_index(stream_id)
+        if index < 0:
+            return None, -1
+        node = self.nodes[index]
+        return node, node.find(stream_id)
+
+    def get(self, stream_id: tuple[int, int]) -> tuple | list | None:
+        """The ``field, value, ...`` of an entry, None if there is none with this id."""
+        node, index = self._locate(stream_id)
+        return None if index < 0 else node.flat(index)  # type: ignore[union-attr]
+
+    def __contains__(self, stream_id: tuple[int, int]) -> bool:
+        return self._locate(stream_id)[1] >= 0
+
+    def first_entry(self) -> tuple[tuple[int, int], tuple | list] | None:
+        for node in self.nodes:
+            if node.items:
+                return node.id_at(0), node.flat(0)
+        return None
+
+    def last_entry(self) -> tuple[tuple[int, int], tuple | list] | None:
+        for node in reversed(self.nodes):
+            if node.items:
+                return node.id_at(-1), node.flat(-1)
+        return None
 
     @property
     def first_id(self) -> tuple[int, int]:
-        entries = self.entries
-        return entries.peekitem(0)[0] if entries else MIN_ID
+        for node in self.nodes:
+            if node.items:
+                return node.id_at(0)
+        return MIN_ID
+
+    def last_entry_id(self) -> tuple[int, int] | None:
+        """The id of the last live entry (None when empty)."""
+        for node in reversed(self.nodes):
+            if node.items:
+                return node.id_at(-1)
+        return None
+
+    def range(self, start: tuple[int, int], end: tuple[int, int], count: int = 0,
+              rev: bool = False) -> list[tuple[tuple[int, int], tuple | list]]:
+        """``[(id, flat), ...]`` for start <= id <= end, at most ``count`` (0: all), from the
+        end when ``rev``."""
+        if start > end or not self.length:
+            return []
+        if rev:
+            return self._range_rev(start, end, count)
+        nodes = self.nodes
+        index = max(self._node_index(start), 0)
+        out: list = []
+        first = True
+        while index < len(nodes):
+            node = nodes[index]
+            index += 1
+            begin = node.lower(start) if first else 0
+            first = False
+            stop = node.upper(end)
+            if count:
+                stop = min(stop, begin + count - len(out))
+            out += node.pairs(begin, stop)
+            if stop < len(node.ms) or (count and len(out) >= count) or node.master_id > end:
+                break
+        return out
+
+    def _range_rev(self, start: tuple[int, int], end: tuple[int, int], count: int) -> list:
+        nodes = self.nodes
+        index = self._node_index(end)
+        out: list = []
+        first = True
+        while index >= 0:
+            node = nodes[index]
+            index -= 1
+            stop = node.upper(end) if first else len(node.ms)
+            first = False
+            begin = node.lower(start)
+            if count:
+                begin = max(begin, stop - (count - len(out)))
+            chunk = node.pairs(begin, stop)
+            chunk.reverse()
+            out += chunk
+            if begin > 0 or (count and len(out) >= count):
+                break
+        return out
+
+    def items(self) -> list[tuple[tuple[int, int], tuple | list]]:
+        """Every ``(id, flat)``, in order."""
+        out: list = []
+        for node in self.nodes:
+            out += node.pairs()
+        return out
+
+    # -- writes
 
     def next_id(self, now_ms: int) -> tuple[int, int] | None:
         """streamNextID for ``*``: the clock, or last id + 1 when the clock is behind; None
         when the last possible id was used."""
-        last_ms, last_seq = self.last_id
-        if now_ms > last_ms:
+        if now_ms > self.last_id[0]:
             return now_ms, 0
         return incr_id(self.last_id)
 
@@ -334,15 +508,14 @@ class Stream:
             if payload is None:
                 payload = sum(map(len, flat))
             limit = max_bytes if 0 < max_bytes <= STREAM_LISTPACK_MAX_SIZE else STREAM_LISTPACK_MAX_SIZE
-            if (node.size + lp_int_size(live) + lp_int_size(deleted) + payload >= limit
-                    or (max_entries and live + deleted >= max_entries)):
+            lp_bytes = node.size + (2 if live <= 127 else lp_int_size(live)) + (
+                2 if deleted <= 127 else lp_int_size(deleted))
+            if lp_bytes + payload >= limit or (max_entries and live + deleted >= max_entries):
                 node = self._new_node(stream_id, flat)
         else:
             node = self._new_node(stream_id, flat)
-        node.size += node.entry_size(stream_id, flat)
-        node.live += 1
-        node.last_id = stream_id
-        self.entries.append(stream_id, flat)
+        node.add(stream_id, flat)
+        self.length += 1
         self.last_id = stream_id
         self.entries_added += 1
 
@@ -352,32 +525,29 @@ class Stream:
         self.node_keys.append(stream_id)
         return node
 
-    def _node_index(self, stream_id: tuple[int, int]) -> int:
-        return bisect_right(self.node_keys, stream_id) - 1
-
     def _drop_node(self, index: int) -> None:
         del self.nodes[index]
         del self.node_keys[index]
 
     def delete(self, stream_id: tuple[int, int]) -> bool:
         """XDEL of one id (streamDeleteItem + max-deleted-entry-id); False if absent."""
-        if self.entries.pop(stream_id, None) is None:
+        node_index = self._node_index(stream_id)
+        if node_index < 0:
             return False
-        index = self._node_index(stream_id)
-        node = self.nodes[index]
+        node = self.nodes[node_index]
+        index = node.find(stream_id)
+        if index < 0:
+            return False
+        node.remove(index, index + 1)
+        self.length -= 1
         node.live -= 1
         if node.live == 0:
-            self._drop_node(index)
+            self._drop_node(node_index)
         else:
             node.deleted += 1
         if stream_id > self.max_deleted_id:
             self.max_deleted_id = stream_id
         return True
-
-    def _pop_first(self, count: int) -> None:
-        popitem = self.entries.popitem
-        for _ in range(count):
-            popitem(0)
 
     def trim(self, strategy: int, maxlen: int, minid: tuple[int, int], approx: bool, limit: int) -> int:
         """streamTrim: remove whole nodes from the head while the threshold allows (at most
@@ -386,27 +556,29 @@ class Stream:
         deleted = 0
         nodes = self.nodes
         while nodes:
-            if strategy == TRIM_MAXLEN and len(self.entries) <= maxlen:
+            if strategy == TRIM_MAXLEN and self.length <= maxlen:
                 break
             node = nodes[0]
             if limit and deleted + node.live > limit:
                 break
             if strategy == TRIM_MAXLEN:
-                remove_node = len(self.entries) - node.live >= maxlen
+                remove_node = self.length - node.live >= maxlen
             else:
                 remove_node = node.last_id < minid
             if remove_node:
-                self._pop_first(node.live)
+                self.length -= node.live
                 deleted += node.live
                 self._drop_node(0)
                 continue
             if approx:
                 break
+            # What goes lies in this node: past it every id is above its last id.
             if strategy == TRIM_MAXLEN:
-                count = len(self.entries) - maxlen
+                count = self.length - maxlen
             else:
-                count = self.entries.bisect_left(minid)
-            self._pop_first(count)
+                count = node.lower(minid)
+            node.remove(0, count)
+            self.length -= count
             node.live -= count
             node.deleted += count
             deleted += count
@@ -415,10 +587,10 @@ class Stream:
 
     def copy(self) -> "Stream":
         new = Stream()
-        new.entries = self.entries.copy()
-        new.last_id, new.max_deleted_id, new.entries_added = self.last_id, self.max_deleted_id, self.entries_added
         new.nodes = [node.copy() for node in self.nodes]
         new.node_keys = list(self.node_keys)
+        new.length = self.length
+        new.last_id, new.max_deleted_id, new.entries_added = self.last_id, self.max_deleted_id, self.entries_added
         new.groups = {name: group.copy() for name, group in self.groups.items()}
         return new
 

@@ -42,8 +42,6 @@ key turned into another type keeps the reader waiting.
 
 from __future__ import annotations
 
-from itertools import islice
-
 from node import errors
 from node.blocking import Block, is_rerun, keys_to_serve
 from node.commands.keys import parse_ll
@@ -110,22 +108,20 @@ def unbalanced_streams(name: str, symbol: str) -> str:
 # -- replies --------------------------------------------------------------------------------------
 
 
-def entries_reply(stream: Stream, ids) -> list:
-    """``[[id, [field, value, ...]], ...]`` for the ids (keys of ``stream.entries``) given."""
-    entries = stream.entries
-    return [[format_id(stream_id), entries[stream_id]] for stream_id in ids]
+def entries_reply(pairs) -> list:
+    """``[[id, [field, value, ...]], ...]`` for ``(id, flat)`` pairs (:meth:`Stream.range`)."""
+    return [[b"%d-%d" % stream_id, flat] for stream_id, flat in pairs]
 
 
 def range_reply(stream: Stream, start: tuple[int, int], end: tuple[int, int], count: int = 0,
                 rev: bool = False, exclude_start: bool = False) -> list:
     """streamReplyWithRange: entries with start <= id <= end (start < id with
     ``exclude_start``), at most ``count`` of them (0: all), from the end when ``rev``."""
-    if start > end:
-        return []
-    ids = stream.entries.irange(start, end, (not exclude_start, True), reverse=rev)
-    if count:
-        ids = islice(ids, count)
-    return entries_reply(stream, ids)
+    if exclude_start:
+        start = incr_id(start)
+        if start is None:
+            return []
+    return entries_reply(stream.range(start, end, count, rev))
 
 
 def streams_reply(client, served: list[tuple[bytes, list]]) -> object:
@@ -317,7 +313,7 @@ def xadd(client, argv):
          summary="Return the number of entries in a stream")
 def xlen(client, argv):
     stream = get_stream(client.db, argv[1])
-    return 0 if stream is None else len(stream.entries)
+    return 0 if stream is None else stream.length
 
 
 def _xrange(client, argv, rev: bool):
@@ -447,11 +443,10 @@ def xsetid(client, argv):
     stream = get_stream(db, key)
     if stream is None:
         raise CommandError(errors.NO_SUCH_KEY)
-    entries = stream.entries
-    if entries:
-        if new_id < entries.peekitem(-1)[0]:
+    if stream.length:
+        if new_id < stream.last_entry_id():
             raise CommandError(SETID_SMALLER_THAN_TOP)
-        if entries_added != -1 and len(entries) > entries_added:
+        if entries_added != -1 and stream.length > entries_added:
             raise CommandError(SETID_ENTRIES_ADDED_SMALL)
     stream.last_id = new_id
     if entries_added != -1:
@@ -585,8 +580,8 @@ def _xread_ids(db, args: XReadArgs) -> list[tuple[bytes, Stream | None, tuple[in
 def _has_entries_after(stream: Stream | None, stream_id: tuple[int, int]) -> bool:
     if stream is None:
         return False
-    entries = stream.entries
-    return bool(entries) and entries.peekitem(-1)[0] > stream_id
+    last = stream.last_entry_id()
+    return last is not None and last > stream_id
 
 
 def _pin_ids(argv: list[bytes], args: XReadArgs, resolved) -> None:

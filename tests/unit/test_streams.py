@@ -263,15 +263,31 @@ def test_xtrim_option_errors(words, error):
     assert error in exc.value.message
 
 
-def test_stream_entries_fast_append_keeps_the_sorted_dict_consistent():
-    """StreamEntries.append writes sortedcontainers' internals directly: check them."""
-    entries = st.StreamEntries()
-    for i in range(5000):
-        entries.append((i, 0), (b"f", b"v"))
-    entries.append((3, 5), (b"late", b"x"))  # not above the last key: the ordinary path
-    del entries[(10, 0)]
-    entries.popitem(0)
-    entries._list._check()
-    assert len(entries) == 4999 and list(entries.irange((2, 0), (4, 0))) == [(2, 0), (3, 0), (3, 5), (4, 0)]
-    assert entries.peekitem(-1) == ((4999, 0), (b"f", b"v"))
-    assert entries.copy() == entries and type(entries.copy()) is st.StreamEntries
+def test_entries_are_stored_per_node_values_only_under_the_master_fields():
+    s = Stream()
+    s.append((1, 0), (b"f", b"v"), 4096, 3)
+    s.append((1, 1), (b"f", b"w"), 4096, 3)
+    s.append((2, 0), (b"g", b"x", b"h", b"y"), 4096, 3)  # own fields
+    s.append((3, 0), (b"a", b"1", b"b", b"2"), 4096, 3)  # a new node, two master fields
+    s.append((3, 5), (b"a", b"3", b"b", b"4"), 4096, 3)
+    first, second = s.nodes
+    assert first.items == [b"v", b"w", [b"g", b"x", b"h", b"y"]] and list(first.seq) == [0, 1, 0]
+    assert second.items == [(b"1", b"2"), (b"3", b"4")]
+    assert s.get((3, 5)) == [b"a", b"3", b"b", b"4"] and s.get((1, 1)) == (b"f", b"w")
+    assert s.get((2, 1)) is None and (2, 0) in s and (0, 5) not in s and (9, 0) not in s
+    assert s.first_entry() == ((1, 0), (b"f", b"v")) and s.last_entry_id() == (3, 5)
+
+
+def test_ranges_cross_nodes_both_ways_with_counts():
+    s = filled(250)
+    ids = [stream_id for stream_id, _ in s.range((50, 0), (210, 1))]
+    assert ids == [(i, 1) for i in range(50, 211)]
+    assert [i for i, _ in s.range((99, 5), MAX_ID, 3)] == [(100, 1), (101, 1), (102, 1)]
+    assert [i for i, _ in s.range((0, 0), (102, 0), 4, rev=True)] == [(101, 1), (100, 1), (99, 1), (98, 1)]
+    assert [i for i, _ in s.range((199, 1), (202, 1), rev=True)] == [(202, 1), (201, 1), (200, 1), (199, 1)]
+    assert s.range((300, 0), MAX_ID) == [] and s.range((0, 0), (0, 9), rev=True) == []
+    assert s.range((5, 0), (4, 0)) == [] and len(s.items()) == 250
+    for i in range(100, 201):
+        s.delete((i, 1))
+    assert [i for i, _ in s.range((98, 0), (203, 0))] == [(98, 1), (99, 1), (201, 1), (202, 1)]
+    assert [i for i, _ in s.range((98, 0), (203, 0), rev=True)] == [(202, 1), (201, 1), (99, 1), (98, 1)]
