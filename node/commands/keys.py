@@ -410,8 +410,8 @@ def unlink(client, argv):
          tips="request_policy:multi_shard response_policy:agg_sum", summary="Determine if a key exists",
          complexity="O(N) where N is the number of keys to check.")
 def exists(client, argv):
-    peek = client.db.peek
-    return sum(1 for key in argv[1:] if peek(key) is not None)
+    lookup = client.db.get_no_touch  # Redis: lookupKeyReadWithFlags(LOOKUP_NOTOUCH), as TYPE/TTL
+    return sum(1 for key in argv[1:] if lookup(key) is not None)
 
 
 _TYPE_REPLIES: dict[bytes, Status] = {}
@@ -420,7 +420,7 @@ _TYPE_REPLIES: dict[bytes, Status] = {}
 @command("type", 2, "readonly fast", group="generic", keys=[KeySpec("RO", index=1)],
          summary="Determine the type stored at key")
 def type_(client, argv):
-    value = client.db.peek(argv[1])
+    value = client.db.get_no_touch(argv[1])
     name = b"none" if value is None else type_name(value)
     reply = _TYPE_REPLIES.get(name)
     if reply is None:
@@ -462,15 +462,17 @@ def _rename(client, argv, nx: bool):
     if src == dst:
         return 0 if nx else OK
     expire = db.ttl_ms(src)
-    if db.peek(dst) is not None:
-        if nx:
-            return 0
-        db.delete(dst)
+    overwrite = db.peek(dst) is not None
+    if overwrite and nx:
+        return 0
     stamp = db.access.get(src)
+    # src first: Redis signals (WATCH, tracking invalidations) src, then dst.
+    db.delete(src)
+    if overwrite:
+        db.delete(dst)
     db.set(dst, value)
     if expire is not None:
         db.set_expire(dst, expire)
-    db.delete(src)
     if stamp is not None:
         db.access[dst] = stamp  # the same object moved: it keeps its LRU/LFU data
     if client.server.notify_flags:
@@ -926,7 +928,7 @@ def pexpireat(client, argv):
 
 def _ttl_generic(client, key: bytes, ms: bool, absolute: bool) -> int:
     db = client.db
-    if db.peek(key) is None:
+    if db.get_no_touch(key) is None:
         return -2
     when = db.ttl_ms(key)
     if when is None:
