@@ -30,6 +30,7 @@ path appends stored bytes instead of building them.
 from __future__ import annotations
 
 import math
+from itertools import chain
 
 
 class Status:
@@ -245,6 +246,13 @@ def _aggregate(prefix: bytes):
 
 def _dict2(reply: dict, out: list[bytes], proto: int) -> None:
     out.append(b"*%d\r\n" % (2 * len(reply)))
+    if len(reply) >= _FLAT_MIN // 2:  # HGETALL: field, value, ... as one C pass when all are bytes
+        flat = list(chain.from_iterable(reply.items()))
+        if type(flat[0]) is bytes and type(flat[-1]) is bytes:
+            body = _flat_bulks(flat)
+            if body is not None:
+                out.append(body)
+                return
     for key, value in reply.items():
         encode_into(key, out, proto)
         encode_into(value, out, proto)

@@ -186,3 +186,19 @@ def test_long_arrays_with_other_elements(odd):
         for proto in (2, 3):
             expected = b"*10\r\n" + b"".join(encode(i, proto) for i in items)
             assert encode(items, proto) == expected
+
+
+@pytest.mark.parametrize("n", [1, 4, 5, 50])
+def test_dicts_of_bulks(n):
+    """RESP2 maps of bytes (HGETALL) take the flat path from 4 pairs on: the same bytes."""
+    d = {b"f%d" % i: b"v" * (i % 3) for i in range(n)}
+    assert encode(d, 2) == b"*%d\r\n" % (2 * n) + _bulks(x for kv in d.items() for x in kv)
+    assert encode(d, 3) == b"%%%d\r\n" % n + _bulks(x for kv in d.items() for x in kv)
+
+
+@pytest.mark.parametrize("odd", [None, 7, 1.5, "s", [b"x"], b"z" * 2000])
+def test_dicts_with_other_values(odd):
+    for d in ({b"a": b"1", b"b": odd, b"c": b"3", b"d": b"4", b"e": b"5"}, {b"a": b"1", b"b": b"2", b"c": b"3", b"d": odd}):
+        for proto in (2, 3):
+            head = b"*%d\r\n" % (2 * len(d)) if proto == 2 else b"%%%d\r\n" % len(d)
+            assert encode(d, proto) == head + b"".join(encode(x, proto) for kv in d.items() for x in kv)
