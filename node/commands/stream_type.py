@@ -235,12 +235,15 @@ class ListpackNode:
     added to the node (a tombstone's, possibly).
     """
 
-    __slots__ = ("master_id", "master_fields", "last_id", "live", "deleted", "size", "ms", "seq", "items",
-                 "same_tail")
+    __slots__ = ("master_id", "master_ms", "master_seq", "master_fields", "single_field", "last_id", "live",
+                 "deleted", "size", "ms", "seq", "items", "same_tail")
 
     def __init__(self, master_id: tuple[int, int], fields: tuple[bytes, ...]):
         self.master_id = master_id
+        self.master_ms, self.master_seq = master_id
         self.master_fields = fields
+        # the field when the master entry has one field (entries with it store their value alone)
+        self.single_field = fields[0] if len(fields) == 1 else None
         self.last_id = master_id
         self.live = 0
         self.deleted = 0
@@ -255,9 +258,8 @@ class ListpackNode:
 
     def _id_size(self, ms: int, seq: int) -> int:
         """Flags and the two id deltas from the master id."""
-        master_ms, master_seq = self.master_id
-        ms_delta = ms - master_ms
-        seq_delta = seq - master_seq
+        ms_delta = ms - self.master_ms
+        seq_delta = seq - self.master_seq
         if 0 <= ms_delta <= 127 and 0 <= seq_delta <= 127:
             return _FLAG_SIZE + 4
         return _FLAG_SIZE + lp_int_size(_as_int64(ms_delta)) + lp_int_size(_as_int64(seq_delta))
@@ -271,25 +273,17 @@ class ListpackNode:
         return size + lp_int_size(nfields) + _strings_size(flat) + lp_int_size(nfields * 2 + 4)
 
     def add(self, stream_id: tuple[int, int], flat: tuple[bytes, ...]) -> None:
-        """Store an entry above every other of the node and account for its bytes."""
-        ms, seq = stream_id
-        fields = self.master_fields
-        if len(flat) == 2 and len(fields) == 1 and flat[0] == fields[0]:
-            item = value = flat[1]
-            n = len(value)
-            if n and n <= 63 and value[0] not in _NUMERIC_START:
-                size = n + 2
-            else:
-                size = lp_str_size(value)
-            self.size += self._id_size(ms, seq) + size + self.same_tail
+        """Store an entry above every other of the node and account for its bytes (XADD's
+        common case, one field that is the master's, is inlined in :meth:`Stream.append`)."""
+        self.size += self.entry_size(stream_id, flat)
+        if flat[0::2] != self.master_fields:
+            item = list(flat)
+        elif self.single_field is not None:
+            item = flat[1]
         else:
-            self.size += self.entry_size(stream_id, flat)
-            if flat[0::2] == fields:
-                item = flat[1::2]  # several fields (one is the branch above)
-            else:
-                item = list(flat)
-        self.ms.append(ms)
-        self.seq.append(seq)
+            item = flat[1::2]
+        self.ms.append(stream_id[0])
+        self.seq.append(stream_id[1])
         self.items.append(item)
         self.live += 1
         self.last_id = stream_id
@@ -347,10 +341,21 @@ class ListpackNode:
 
     def copy(self) -> "ListpackNode":
         new = ListpackNode.__new__(ListpackNode)
-        new.master_id, new.master_fields, new.last_id = self.master_id, self.master_fields, self.last_id
+        new.master_id, new.master_ms, new.master_seq = self.master_id, self.master_ms, self.master_seq
+        new.master_fields, new.single_field, new.last_id = self.master_fields, self.single_field, self.last_id
         new.live, new.deleted, new.size, new.same_tail = self.live, self.deleted, self.size, self.same_tail
         new.ms, new.seq, new.items = array("Q", self.ms), array("Q", self.seq), list(self.items)
         return new
+
+
+def _node_full(node: ListpackNode, payload: int, max_bytes: int, max_entries: int) -> bool:
+    """streamAppendItem's test: a new entry of ``payload`` bytes goes to a new node."""
+    live, deleted = node.live, node.deleted
+    if max_entries and live + deleted >= max_entries:
+        return True
+    limit = max_bytes if 0 < max_bytes <= STREAM_LISTPACK_MAX_SIZE else STREAM_LISTPACK_MAX_SIZE
+    lp_bytes = node.size + (2 if live <= 127 else lp_int_size(live)) + (2 if deleted <= 127 else lp_int_size(deleted))
+    return lp_bytes + payload >= limit
 
 
 # -- the stream ----------------------------------------------------------------------------------
@@ -501,26 +506,63 @@ class Stream:
                payload: int | None = None) -> None:
         """streamAppendItem for an id already checked to be above ``last_id`` (``payload``:
         the total length of ``flat``, if the caller has it)."""
+        if payload is None:
+            payload = sum(map(len, flat))
         nodes = self.nodes
-        if nodes:
-            node = nodes[-1]
-            live, deleted = node.live, node.deleted
-            if payload is None:
-                payload = sum(map(len, flat))
-            limit = max_bytes if 0 < max_bytes <= STREAM_LISTPACK_MAX_SIZE else STREAM_LISTPACK_MAX_SIZE
-            lp_bytes = node.size + (2 if live <= 127 else lp_int_size(live)) + (
-                2 if deleted <= 127 else lp_int_size(deleted))
-            if lp_bytes + payload >= limit or (max_entries and live + deleted >= max_entries):
-                node = self._new_node(stream_id, flat)
+        if not nodes or _node_full(nodes[-1], payload, max_bytes, max_entries):
+            node = self._new_node(stream_id, flat[0::2])
         else:
-            node = self._new_node(stream_id, flat)
+            node = nodes[-1]
         node.add(stream_id, flat)
         self.length += 1
         self.last_id = stream_id
         self.entries_added += 1
 
-    def _new_node(self, stream_id: tuple[int, int], flat: tuple[bytes, ...]) -> ListpackNode:
-        node = ListpackNode(stream_id, flat[0::2])
+    def append_now(self, now_ms: int, field: bytes, value: bytes, max_bytes: int, max_entries: int
+                   ) -> tuple[int, int] | None:
+        """XADD key * field value, the common case, in one go: :meth:`next_id` then
+        :meth:`append`, with ListpackNode.add's sizing inlined when the tail node's master
+        entry is ``field`` alone. Returns the id, or None (nothing done) when the next id is
+        not simply the clock or last id + 1, or the entry needs a new node."""
+        last_ms, last_seq = self.last_id
+        if now_ms > last_ms:
+            ms, seq = now_ms, 0
+        elif last_seq < UINT64_MAX:
+            ms, seq = last_ms, last_seq + 1
+        else:
+            return None
+        nodes = self.nodes
+        if not nodes:
+            return None
+        node = nodes[-1]
+        live, deleted = node.live, node.deleted
+        n = len(value)
+        if (field != node.single_field or (max_entries and live + deleted >= max_entries)
+                or live > 127 or deleted > 127 or not 0 < max_bytes <= STREAM_LISTPACK_MAX_SIZE
+                or node.size + 4 + len(field) + n >= max_bytes):
+            return None  # the general path decides (a new node, counters of 3+ bytes, ...)
+        ms_delta = ms - node.master_ms
+        seq_delta = seq - node.master_seq
+        if n and n <= 63 and value[0] not in _NUMERIC_START:
+            size = n + 2
+        else:
+            size = lp_str_size(value)
+        if 0 <= ms_delta <= 127 and 0 <= seq_delta <= 127:
+            size += _FLAG_SIZE + 4
+        else:
+            size += _FLAG_SIZE + lp_int_size(_as_int64(ms_delta)) + lp_int_size(_as_int64(seq_delta))
+        node.size += size + node.same_tail
+        node.ms.append(ms)
+        node.seq.append(seq)
+        node.items.append(value)
+        node.live = live + 1
+        node.last_id = self.last_id = (ms, seq)
+        self.length += 1
+        self.entries_added += 1
+        return node.last_id
+
+    def _new_node(self, stream_id: tuple[int, int], fields: tuple[bytes, ...]) -> ListpackNode:
+        node = ListpackNode(stream_id, fields)
         self.nodes.append(node)
         self.node_keys.append(stream_id)
         return node

@@ -260,9 +260,34 @@ def _new_id(stream: Stream, args: TrimArgs, now_ms: int) -> tuple[int, int]:
          tips="nondeterministic_output", since="5.0.0", summary="Appends a new entry to a stream",
          complexity="O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.")
 def xadd(client, argv):
+    if argv[2] == b"*" and len(argv) == 5:  # XADD key * field value: the common form
+        db = client.db
+        key = argv[1]
+        stream = db.get(key)
+        if type(stream) is Stream:
+            server = client.server
+            config = server.config
+            field, value = argv[3], argv[4]
+            if len(field) + len(value) <= STREAM_LISTPACK_MAX_SIZE:
+                new_id = stream.append_now(server.clock.ms, field, value, config.stream_node_max_bytes,
+                                           config.stream_node_max_entries)
+                if new_id is not None:
+                    db.touch(key)
+                    if server.notify_flags:
+                        key_event(client, NOTIFY_STREAM, b"xadd", key)
+                    return b"%d-%d" % new_id
+        return _xadd(client, argv, stream)
+    return _xadd(client, argv)
+
+
+_NOT_LOOKED_UP = object()
+
+
+def _xadd(client, argv, stream=_NOT_LOOKED_UP):
+    """XADD in general (``stream``: the key's value when the caller looked it up already)."""
     server = client.server
     config = server.config
-    if argv[2] == b"*":  # the common form, without options
+    if argv[2] == b"*":  # without options
         args = None
         field_pos = 3
     else:
@@ -275,20 +300,23 @@ def xadd(client, argv):
         raise CommandError(ID_ZERO)
     db = client.db
     key = argv[1]
-    stream = get_stream(db, key)
+    if stream is _NOT_LOOKED_UP:
+        stream = db.get(key)
     created = stream is None
     if created:
         if args is not None and args.nomkstream:
             return None
         stream = Stream()
+    elif type(stream) is not Stream:
+        raise CommandError(errors.WRONGTYPE)
     elif stream.last_id == MAX_ID:
         raise CommandError(ID_EXHAUSTED)
     if args is None:
-        new_id = stream.next_id(server.clock.ms)
+        new_id = stream.next_id(server.clock.ms)  # not None: MAX_ID is refused above
     else:
         new_id = _new_id(stream, args, server.clock.ms)
     fields = tuple(argv[field_pos:])
-    payload = sum(map(len, fields))
+    payload = len(fields[0]) + len(fields[1]) if nargs == 2 else sum(map(len, fields))
     if payload > STREAM_LISTPACK_MAX_SIZE:
         raise CommandError(ELEMENTS_TOO_LARGE)
     stream.append(new_id, fields, config.stream_node_max_bytes, config.stream_node_max_entries, payload)
@@ -297,13 +325,14 @@ def xadd(client, argv):
         db.set(key, stream)
     else:
         db.touch(key)
-    notifying = server.notify_flags
-    if notifying:
+    if server.notify_flags:
         key_event(client, NOTIFY_STREAM, b"xadd", key, created)
-    if args is not None and args.strategy and _trim(stream, args) and notifying:
-        key_event(client, NOTIFY_STREAM, b"xtrim", key)
+        if args is not None and args.strategy and _trim(stream, args):
+            key_event(client, NOTIFY_STREAM, b"xtrim", key)
+    elif args is not None and args.strategy:
+        _trim(stream, args)
     db.clock.dirty = base + 1
-    return format_id(new_id)
+    return b"%d-%d" % new_id
 
 
 # -- XLEN, XRANGE, XREVRANGE ----------------------------------------------------------------------

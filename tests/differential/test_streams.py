@@ -365,6 +365,34 @@ def test_node_limits_follow_config(differ, setting):
     differ.check("XLEN", "c")
 
 
+@pytest.mark.parametrize("seed,max_entries,max_bytes", [(5, 100, 4096), (6, 9, 150), (7, 0, 700), (8, 300, 0)])
+def test_star_ids_fill_nodes_as_redis(differ, setting, seed, max_entries, max_bytes):
+    """``XADD key * f v`` (the handler's fast path) after an XSETID into the future: the ids
+    are last id + 1 on both servers (the clock is behind), so node boundaries, seen through
+    XINFO and ``~`` trims, can be compared; also across the seq's upper end."""
+    setting("stream-node-max-entries", str(max_entries))
+    setting("stream-node-max-bytes", str(max_bytes))
+
+    def run(client):
+        rng = random.Random(seed)
+        out = []
+        client.execute_command("DEL", "w")
+        client.execute_command("XADD", "w", "1-1", "f", "v")
+        client.execute_command("XSETID", "w", f"99999999999999-{2**64 - 400}")
+        for step in range(700):
+            field = rng.choice([b"f", b"f", b"f", b"g", b"12"])
+            value = rng.choice([b"v", b"", b"7", b"-300", b"x" * rng.randint(1, 90), b"9" * 19])
+            out.append(client.execute_command("XADD", "w", "*", field, value))
+            if step % 97 == 0:
+                out.append(client.execute_command("XTRIM", "w", "MAXLEN", "~", str(rng.randint(0, 400))))
+            if step % 41 == 0:
+                out.append(client.execute_command("XINFO", "STREAM", "w"))
+        out.append(client.execute_command("XINFO", "STREAM", "w", "FULL", "COUNT", "0"))
+        return out
+
+    on_both(differ, run)
+
+
 def _random_walk(rng: random.Random, client: redis.Redis, steps: int) -> list:
     out = []
     ms = 1

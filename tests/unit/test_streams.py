@@ -5,6 +5,8 @@ trims, LIMIT), COPY's deep copy of groups, and XADD/XTRIM option parsing."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from node.commands import stream_type as st
@@ -291,3 +293,27 @@ def test_ranges_cross_nodes_both_ways_with_counts():
         s.delete((i, 1))
     assert [i for i, _ in s.range((98, 0), (203, 0))] == [(98, 1), (99, 1), (201, 1), (202, 1)]
     assert [i for i, _ in s.range((98, 0), (203, 0), rev=True)] == [(202, 1), (201, 1), (99, 1), (98, 1)]
+
+
+def test_append_now_lays_out_nodes_as_append_does():
+    """Stream.append_now (XADD * f v inlined) against the general append, same ids: the same
+    nodes, sizes and stored items, including its refusals (new node, seq wrapping)."""
+    rng = random.Random(3)
+    for max_bytes, max_entries in ((4096, 100), (120, 0), (0, 7), (300, 200)):
+        fast, general = Stream(), Stream()
+        now = 5
+        for _ in range(600):
+            now += rng.choice([0, 0, 0, 1, 200, 10**6])
+            field = rng.choice([b"f", b"f", b"g", b"5"])
+            value = rng.choice([b"v", b"", b"-12", b"z" * rng.randint(1, 70), b"1" * 20])
+            stream_id = general.next_id(now)
+            general.append(stream_id, (field, value), max_bytes, max_entries)
+            if fast.append_now(now, field, value, max_bytes, max_entries) is None:
+                fast.append(fast.next_id(now), (field, value), max_bytes, max_entries)
+        assert fast.node_keys == general.node_keys and fast.last_id == general.last_id
+        for a, b in zip(fast.nodes, general.nodes):
+            assert (a.size, a.live, a.items, list(a.ms), list(a.seq)) == (b.size, b.live, b.items, list(b.ms), list(b.seq))
+    s = Stream()
+    s.append((7, st.UINT64_MAX - 1), (b"f", b"v"), 4096, 100)
+    assert s.append_now(1, b"f", b"v", 4096, 100) == (7, st.UINT64_MAX)
+    assert s.append_now(1, b"f", b"v", 4096, 100) is None  # the next id is 8-0: the general path
