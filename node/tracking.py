@@ -31,7 +31,8 @@ dispatch gate) and ``Database.tracking`` is None (one attribute test per write).
 hooks also serve the ``keymiss`` keyspace event (class ``m``): ``Database.on_miss`` is set
 only while ``m`` is enabled, and :meth:`Tracking.keymiss` publishes a miss of
 ``Database.get`` unless the command is a write whose lookups Redis makes with
-lookupKeyWrite (``READ_LOOKUP_WRITES`` lists the writes that read their sources).
+lookupKeyWrite (``CommandSpec.write_lookups``; ``spec.READ_LOOKUP_WRITES`` lists the writes
+that read their sources).
 """
 
 from __future__ import annotations
@@ -63,14 +64,6 @@ _MESSAGE = b"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n"
 # "Everything" (after a flush): the null of the *tracking* client's protocol, as Redis.
 _NULL_BODY = {2: b"$-1\r\n", 3: b"_\r\n"}
 EVICT_EFFORT = 100
-# Write commands whose key lookups are read lookups in Redis 7.0 (lookupKeyRead: a miss
-# publishes keymiss): their sources, or the only key they look up (checked against 7.0.15).
-READ_LOOKUP_WRITES = frozenset((
-    b"getdel", b"getex", b"copy", b"sort", b"sunionstore", b"sinterstore", b"sdiffstore",
-    b"zunionstore", b"zinterstore", b"zdiffstore", b"zrangestore", b"bitop", b"pfmerge",
-    b"pfcount", b"georadius", b"georadiusbymember", b"geosearchstore", b"bitfield",
-    b"xreadgroup", b"xack", b"xclaim", b"xautoclaim",
-))
 
 
 def keys_body(keys) -> bytes:
@@ -173,7 +166,7 @@ class Tracking:
 
     def before(self, client: "Client", spec: "CommandSpec") -> None:
         """Called by dispatch before a handler runs (only while hooks are installed)."""
-        self.write = spec.write and spec.name_bytes not in READ_LOOKUP_WRITES
+        self.write = spec.write_lookups
         self.flush_sent = False
         if client.in_exec:
             if self.current is None:

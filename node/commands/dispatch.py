@@ -90,7 +90,7 @@ def execute(client: "Client", argv: list[bytes]) -> object:
     # execute() too, with ``client.in_exec`` set so that CLIENT PAUSE does not hold them.
     clock = server.clock
     dirty = clock.dirty
-    if spec.write:  # Redis counts keyspace hits/misses for read lookups only
+    if spec.write_lookups:  # Redis counts keyspace hits/misses for read lookups only
         lookups = clock.hits, clock.misses
     hooks = server.command_hooks  # client tracking / keymiss (node/tracking.py), else None
     if hooks is not None:
@@ -108,7 +108,7 @@ def execute(client: "Client", argv: list[bytes]) -> object:
         spec.failed_calls += 1
         server.count_error("ERR")
     elapsed = _perf_ns() - started
-    if spec.write:
+    if spec.write_lookups:
         clock.hits, clock.misses = lookups
     spec.calls += 1
     spec.usec += elapsed // 1000

@@ -125,6 +125,17 @@ class KeySpec:
         return list(range(start, last + 1, self.step))
 
 
+# Write commands whose key lookups are read lookups in Redis 7.0 (lookupKeyRead): their
+# sources, or the only key they look up, count keyspace hits/misses and publish keymiss
+# (checked against 7.0.15).
+READ_LOOKUP_WRITES = frozenset((
+    b"getdel", b"getex", b"copy", b"sort", b"sunionstore", b"sinterstore", b"sdiffstore",
+    b"zunionstore", b"zinterstore", b"zdiffstore", b"zrangestore", b"bitop", b"pfmerge",
+    b"pfcount", b"georadius", b"georadiusbymember", b"geosearchstore", b"bitfield",
+    b"xreadgroup", b"xack", b"xclaim", b"xautoclaim",
+))
+
+
 @dataclass(slots=True)
 class CommandSpec:
     """Everything known about one command or subcommand."""
@@ -148,6 +159,10 @@ class CommandSpec:
     movable: bool = False
     name_bytes: bytes = b""  # ``name`` encoded once (CLIENT LIST cmd=, stats)
     write: bool = False  # "write" in flags, precomputed for dispatch
+    # A write whose key lookups Redis makes with lookupKeyWrite: they count no keyspace
+    # hit/miss and publish no keymiss (dispatch undoes what Database.get counted). False for
+    # reads and for the writes in READ_LOOKUP_WRITES.
+    write_lookups: bool = False
     # argv index of the key of a command that always has exactly one, at a fixed place
     # (GET, SET, INCR, ...; legacy range first == last, not movable), else 0: the fast path
     # of cluster routing.
@@ -309,6 +324,7 @@ def container(name: str, arity: int = -2, flags: str = "", *, group: str, summar
 def _register(spec: CommandSpec) -> None:
     spec.name_bytes = spec.name.encode()
     spec.write = "write" in spec.flags
+    spec.write_lookups = spec.write and spec.name_bytes not in READ_LOOKUP_WRITES
     if spec.first_key and spec.last_key == spec.first_key and not spec.movable:
         spec.single_key = spec.first_key
     if "|" in spec.name:

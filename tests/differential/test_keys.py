@@ -23,26 +23,6 @@ def is_error(reply, text: str | None = None) -> bool:
     return isinstance(reply, ServerError) and (text is None or str(reply) == text)
 
 
-def conn(differ, which: str) -> redis.Redis:
-    """A fresh single-connection client (WATCH/SELECT state stays on it)."""
-    port = differ.ours_port if which == "ours" else differ.real_port
-    return redis.Redis(port=port, protocol=2, single_connection_client=True, driver_info=None)
-
-
-def on_both(differ, fn):
-    """Run ``fn(client_a, client_b)`` on each server with two fresh connections; compare results."""
-    results = {}
-    for which in ("ours", "real"):
-        a, b = conn(differ, which), conn(differ, which)
-        try:
-            results[which] = fn(a, b)
-        finally:
-            a.close()
-            b.close()
-    assert results["ours"] == results["real"], f"ours: {results['ours']!r}\nreal: {results['real']!r}"
-    return results["real"]
-
-
 # -- declarations and arity ------------------------------------------------------------------------------
 
 KEY_COMMANDS = (
@@ -300,7 +280,7 @@ def _watch_then(setup, action, watched="k"):
     ([], [("DEL", "k")]),
 ], ids=lambda steps: ";".join(" ".join(map(str, c)) for c in steps))
 def test_watch_invalidation(differ, setup, action):
-    on_both(differ, _watch_then(setup, action))
+    differ.fresh(_watch_then(setup, action))
 
 
 # -- KEYS ------------------------------------------------------------------------------------------------------------------------
@@ -374,7 +354,7 @@ def test_scan_errors(differ, args):
 @pytest.mark.parametrize("cursor", ["", "+0", "-0", "0"])
 def test_scan_cursor_zero_spellings_small_db(differ, cursor):
     differ.check("MSET", "a", "1", "b", "2", "c", "3")
-    on_both(differ, lambda a, b: (lambda r: (r[0], sorted(r[1])))(a.execute_command("SCAN", cursor)))
+    differ.fresh(lambda a, b: (lambda r: (r[0], sorted(r[1])))(a.execute_command("SCAN", cursor)))
 
 
 @pytest.mark.parametrize("options", [
@@ -385,7 +365,7 @@ def test_scan_cursor_zero_spellings_small_db(differ, cursor):
 ], ids=lambda a: " ".join(a) or "plain")
 def test_scan_full_iteration(differ, options):
     differ.check("MSET", *[x for i in range(200) for x in (f"user:{i}", "v", f"item:{i}", "v")], resp3=False)
-    result = on_both(differ, lambda a, b: sorted(set(scan_all(a, *options))))
+    result = differ.fresh(lambda a, b: sorted(set(scan_all(a, *options))))
     assert result is not None
 
 
@@ -400,7 +380,7 @@ def test_scan_skips_and_deletes_expired(differ):
     differ.check("MSET", "a", "1", "b", "2")
     differ.check("SET", "gone", "v", "PX", "1")
     time.sleep(0.05)
-    on_both(differ, lambda a, b: sorted(scan_all(a)))
+    differ.fresh(lambda a, b: sorted(scan_all(a)))
     differ.check("DBSIZE")  # SCAN deleted the expired key it met
 
 
@@ -441,7 +421,7 @@ def test_scan_guarantee_with_keys_added_and_removed(differ):
         assert not missing, f"{len(missing)} stable keys never returned"
         return True
 
-    on_both(differ, run)
+    differ.fresh(run)
 
 
 def test_scan_concurrent_iterations(differ):
@@ -460,7 +440,7 @@ def test_scan_concurrent_iterations(differ):
                 done[i] = cursors[i] in (0, b"0")
         return [len(s) for s in seen]
 
-    assert on_both(differ, run) == [300, 300, 300]
+    assert differ.fresh(run) == [300, 300, 300]
 
 
 # -- OBJECT ------------------------------------------------------------------------------------------------------------------------
@@ -565,3 +545,39 @@ def test_expired_destinations_count_as_missing(differ):
     differ.check("SELECT", "1")
     differ.check("GET", "src3")
     differ.check("TTL", "src3")
+
+
+# Writes Redis looks up with lookupKeyRead (counted) or lookupKeyWrite (not counted), and
+# the no-touch reads (EXISTS, TYPE, TTL...: counted, no access).
+LOOKUP_STATS_CASES = [
+    ("SET", "s", "1"), ("SADD", "set1", "a"), ("ZADD", "z1", "1", "m"),
+    ("GETDEL", "nosuch"), ("GETDEL", "s"), ("SET", "s", "1"), ("GETEX", "s"), ("GETEX", "nosuch"),
+    ("COPY", "s", "c1"), ("COPY", "nosuch", "c2"), ("SUNIONSTORE", "d", "set1", "nosuch"),
+    ("ZUNIONSTORE", "dz", "2", "z1", "nosuch"), ("BITOP", "AND", "b", "s", "nosuch"),
+    ("SORT", "set1", "ALPHA", "STORE", "so"), ("PFMERGE", "hll", "nosuch"),
+    ("EXISTS", "s", "nosuch"), ("TYPE", "s"), ("TYPE", "nosuch"), ("TTL", "s"), ("PTTL", "nosuch"),
+    ("EXPIRETIME", "s"), ("PEXPIRETIME", "nosuch"),
+    ("INCR", "n"), ("APPEND", "s", "x"), ("LPUSH", "l", "x"), ("RPOPLPUSH", "nosuch", "l"),
+    ("SMOVE", "set1", "set2", "a"), ("DEL", "nosuch"), ("RENAME", "s", "s2"),
+]
+
+
+def test_lookup_stats_of_writes_and_notouch_reads(differ):
+    """INFO keyspace_hits/misses per command: the read lookups of GETDEL, COPY, the *STORE
+    sources... count; write lookups do not; EXISTS/TYPE/TTL count without touching."""
+
+    def run(client, _other):
+        client.flushall()
+        out = []
+        for cmd in LOOKUP_STATS_CASES:
+            before = client.info("stats")
+            try:
+                client.execute_command(*cmd)
+            except redis.ResponseError:
+                pass
+            after = client.info("stats")
+            out.append((cmd, after["keyspace_hits"] - before["keyspace_hits"],
+                        after["keyspace_misses"] - before["keyspace_misses"]))
+        return out
+
+    differ.fresh(run)

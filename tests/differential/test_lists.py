@@ -36,25 +36,6 @@ def contents(differ, key: str):
     return differ.check("LRANGE", key, 0, -1)
 
 
-def conn(differ, which: str) -> redis.Redis:
-    port = differ.ours_port if which == "ours" else differ.real_port
-    return redis.Redis(port=port, protocol=2, single_connection_client=True, driver_info=None)
-
-
-def on_both(differ, fn):
-    """Run ``fn(client_a, client_b)`` on each server with two fresh connections; compare results."""
-    results = {}
-    for which in ("ours", "real"):
-        a, b = conn(differ, which), conn(differ, which)
-        try:
-            results[which] = fn(a, b)
-        finally:
-            a.close()
-            b.close()
-    assert results["ours"] == results["real"], f"ours: {results['ours']!r}\nreal: {results['real']!r}"
-    return results["real"]
-
-
 # -- declarations and arity ---------------------------------------------------------------------------
 
 
@@ -525,7 +506,7 @@ def test_watch(differ, write):
         b.execute_command("RPUSH", "o", "c")
         return _watch_then(a, b, lambda c: c.execute_command(*write))
 
-    on_both(differ, run)
+    differ.fresh(run)
 
 
 DIRTY_CASES = [
@@ -558,7 +539,7 @@ def compare_dirty(differ, cases) -> None:
             deltas.append((cmd, _changes(a) - before))
         return deltas
 
-    on_both(differ, run)
+    differ.fresh(run)
 
 
 def test_dirty_counts(differ):
@@ -740,4 +721,4 @@ def test_keyspace_hits_and_misses(differ):
             out.append((cmd, after[0] - before[0], after[1] - before[1]))
         return out
 
-    on_both(differ, run)
+    differ.fresh(run)

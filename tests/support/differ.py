@@ -100,5 +100,23 @@ class Differ:
         return results[1][1]
 
 
+    def fresh(self, fn: Callable[..., Any], connections: int = 2) -> Any:
+        """Call ``fn(*clients)`` on each server with ``connections`` fresh single-connection
+        redis-py clients (for state that lives on a connection: WATCH, SELECT, MULTI);
+        assert equal results and return real's."""
+        results = {}
+        for which in ("ours", "real"):
+            port = self.ours_port if which == "ours" else self.real_port
+            clients = [redis.Redis(port=port, protocol=2, single_connection_client=True, driver_info=None)
+                       for _ in range(connections)]
+            try:
+                results[which] = fn(*clients)
+            finally:
+                for client in clients:
+                    client.close()
+        assert results["ours"] == results["real"], f"ours: {results['ours']!r}\nreal: {results['real']!r}"
+        return results["real"]
+
+
 def _show(args) -> str:
     return " ".join(a.decode("utf-8", "replace") if isinstance(a, bytes) else str(a) for a in args)
