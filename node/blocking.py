@@ -211,8 +211,12 @@ class BlockingRegistry:
         dirty = clock.dirty
         self.rerunning = client
         self.serving_key = key
+        hooks = server.command_hooks  # client tracking: the re-run is a command of its own
         try:
-            reply = spec.handler(client, argv)
+            if hooks is None:
+                reply = spec.handler(client, argv)
+            else:
+                reply = hooks.rerun(client, spec, argv, lambda: spec.handler(client, argv))
         except CommandError as exc:
             reply = ErrorReply(exc.message)
             server.count_error(exc.message)

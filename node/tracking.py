@@ -184,7 +184,8 @@ class Tracking:
             self.evict(max_keys)
         self.executing = True
 
-    def after(self, client: "Client", spec: "CommandSpec", argv: list[bytes], reply: object) -> object:
+    def after(self, client: "Client", spec: "CommandSpec", argv: list[bytes], reply: object,
+              inline: bool = False) -> object:
         """Called by dispatch after a command: remember its keys, send held-back invalidations."""
         flags = client.tracking
         if flags and _remembers(flags) and "readonly" in spec.flags and "pubsub" not in spec.flags:
@@ -197,7 +198,7 @@ class Tracking:
         self.executing = False
         self.write = False
         if self.pending:
-            return self._send_pending(client, reply)
+            return self._send_pending(client, reply, inline)
         return reply
 
     def _adopt_exec(self, client: "Client") -> None:
@@ -368,8 +369,23 @@ class Tracking:
         if routed is not None:
             routed[0].push(routed[1])
 
-    def _send_pending(self, client: "Client", reply: object) -> object:
-        """The running client's own invalidations, after its reply (Redis's afterCommand)."""
+    def rerun(self, client: "Client", spec: "CommandSpec", argv: list[bytes], run) -> object:
+        """``run()`` re-runs a blocked command (node/blocking.py) inside another client's
+        command: hooked as a command of its own, so its keys are remembered and its own
+        invalidations follow its reply; the interrupted command's state is kept aside."""
+        saved = self.current, self.executing, self.write, self.pending, self.flush_sent
+        self.current, self.executing, self.write, self.pending, self.flush_sent = (
+            client, True, spec.write_lookups, [], False)
+        try:
+            reply = run()
+            return self.after(client, spec, argv, reply, inline=True)
+        finally:
+            self.current, self.executing, self.write, self.pending, self.flush_sent = saved
+
+    def _send_pending(self, client: "Client", reply: object, inline: bool = False) -> object:
+        """The running client's own invalidations, after its reply (Redis's afterCommand).
+        ``inline``: the reply is written later by whoever holds it (a served blocked
+        command), so the invalidations travel with it."""
         pending, self.pending = self.pending, []
         own: list[bytes] = []
         for key in pending:
@@ -384,7 +400,7 @@ class Tracking:
                 dest.push(data)
         if not own:
             return reply
-        if client.reply_mode != REPLY_ON or client.batch_out is None or type(reply) is Block:
+        if client.reply_mode != REPLY_ON or (client.batch_out is None and not inline) or type(reply) is Block:
             for data in own:
                 client.push(data)  # the reply is not written (or comes later): order is moot
             return reply

@@ -427,9 +427,6 @@ def test_reset_turns_tracking_off(request, which):
             b"flags", [b"off"], b"redirect", -1, b"prefixes", []]
 
 
-@pytest.mark.xfail(reason="a blocked client's served command is re-run by node/blocking.py outside "
-                          "the dispatch hooks: its own invalidation goes out before its reply "
-                          "(Redis: after it)", strict=True)
 def test_blocked_client_own_change_after_its_reply(ours_server, real_server):
     transcripts = []
     for port in (real_server.port, ours_server.port):
