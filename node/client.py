@@ -60,6 +60,7 @@ class Client:
         "no_touch",
         "outbox",
         "outbox_bytes",
+        "soft_limit_since",
         "sending",
         "send_done",
         "flush_pending",
@@ -111,6 +112,7 @@ class Client:
         self.no_touch = False
         self.outbox: list[bytes] = []
         self.outbox_bytes = 0
+        self.soft_limit_since = 0  # unix seconds the soft output limit was first seen passed
         self.sending = False
         self.send_done: trio.Event | None = None
         self.flush_pending = False  # a _flush task for pushed bytes is already spawned
@@ -188,14 +190,30 @@ class Client:
         # syscall per subscriber per round, not per message), as Redis writes in beforeSleep.
         self.outbox.append(data)
         self.outbox_bytes += len(data)
-        limit = self.server.output_limit(self)
-        if limit and self.outbox_bytes > limit:
+        if self.over_output_limit():
             self.server.log.warning("client %d closed for overcoming of output buffer limits", self.id)
             self.kill()
             return
         if not self.sending and not self.flush_pending:
             self.flush_pending = True
             self.server.spawn(self._flush)
+
+    def over_output_limit(self) -> bool:
+        """Redis's checkClientOutputBufferLimits, on the bytes queued for this client: past
+        the hard limit, or past the soft limit continuously for more than its seconds (the
+        clock starts the first time it is seen past it, and stops when seen below)."""
+        hard, soft, seconds = self.server.output_limits(self)
+        used = self.outbox_bytes
+        if hard and used >= hard:
+            return True
+        if not (soft and used >= soft):
+            self.soft_limit_since = 0
+            return False
+        now = self.server.clock.ms // 1000
+        if not self.soft_limit_since:
+            self.soft_limit_since = now
+            return False
+        return now - self.soft_limit_since > seconds
 
     async def _flush(self) -> None:
         """Background send of pushed bytes; a connection gone meanwhile is just closed."""

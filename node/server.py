@@ -162,15 +162,15 @@ class Server:
         assert self.nursery is not None
         self.nursery.start_soon(fn, *args)
 
-    def output_limit(self, client: Client) -> int:
-        """Hard ``client-output-buffer-limit`` of the client's class (0 = none).
+    def output_limits(self, client: Client) -> tuple[int, int, int]:
+        """``client-output-buffer-limit`` of the client's class: (hard bytes, soft bytes,
+        soft seconds), 0 meaning none.
 
         Classes as in Redis's getClientType: replicas, pub/sub subscribers, and everyone else
-        (MONITOR clients included) is "normal". The soft limit (bytes held for seconds) is
-        not enforced yet.
+        (MONITOR clients included) is "normal".
         """
         kind = client.kind if client.kind in ("replica", "pubsub") else "normal"
-        return self.config.client_output_buffer_limit[kind][0]
+        return self.config.client_output_buffer_limit[kind]
 
     # -- CLIENT PAUSE ------------------------------------------------------------------------
 

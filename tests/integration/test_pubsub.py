@@ -104,3 +104,33 @@ async def test_slow_subscriber_is_disconnected_at_the_limit(node):
         slow.close()
         await fast.aclose()
         await pub.aclose()
+
+
+async def test_slow_subscriber_is_disconnected_after_the_soft_limit_lasts(node):
+    """Soft limit 64kb for 1 s: a subscriber past it survives while under 1 s has passed,
+    and is closed by a later message once it has stayed past it for more than 1 s."""
+    async with await connect(node) as admin:
+        assert await admin.call(b"CONFIG", b"SET", b"client-output-buffer-limit", b"pubsub 0 64kb 1") == b"OK"
+    slow = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.connect(("127.0.0.1", node.ports[0]))
+    slow.sendall(encode_command(b"SUBSCRIBE", b"soft"))
+    pub = await connect(node)
+    try:
+        await async_wait_for(lambda: len(node.pubsub.channels.get(b"soft", ())) == 1)
+        (client,) = node.pubsub.channels[b"soft"]
+        payload = b"y" * 10_000
+        passed_at = None
+        with trio.fail_after(30):
+            while not client.closing:
+                await pub.pipeline(*[(b"PUBLISH", b"soft", payload)] * 10)
+                if passed_at is None and client.soft_limit_since:
+                    passed_at = trio.current_time()
+                await trio.sleep(0.02)  # a steady trickle of messages, each one re-checks
+        assert passed_at is not None
+        held = trio.current_time() - passed_at
+        assert 0.9 <= held <= 5.0, held  # more than 1 s past the limit (whole seconds, as Redis)
+        assert not node.pubsub.channels.get(b"soft")
+    finally:
+        slow.close()
+        await pub.aclose()
