@@ -17,10 +17,6 @@ import pytest
 
 from tests.support.rawconn import RawConnection, Reply, plain
 
-HASH_COMMANDS = (
-    "hset", "hsetnx", "hget", "hmget", "hmset", "hdel", "hlen", "hstrlen", "hexists", "hkeys",
-    "hvals", "hgetall", "hincrby", "hincrbyfloat", "hrandfield", "hscan",
-)
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 
@@ -29,20 +25,6 @@ def encoding(differ, key: str) -> bytes:
 
 
 # -- declarations and arity ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", HASH_COMMANDS)
-def test_command_info(differ, name):
-    differ.check("COMMAND", "INFO", name)
-
-
-@pytest.mark.parametrize("name", HASH_COMMANDS)
-def test_command_docs_fields(differ, name):
-    ours, real = differ.raw("COMMAND", "DOCS", name)
-    fields = lambda r: {k.value: v for k, v in zip(r.value[1].value[::2], r.value[1].value[1::2])}
-    o, r = fields(ours), fields(real)
-    for field in (b"summary", b"since", b"group", b"complexity"):
-        assert o[field] == r[field], field
 
 
 ARITY_CASES = [

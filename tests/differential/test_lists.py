@@ -17,11 +17,6 @@ import redis
 
 from tests.support.rawconn import ServerError
 
-LIST_COMMANDS = (
-    "lpush", "rpush", "lpushx", "rpushx", "lpop", "rpop", "llen", "lindex", "lset", "lrange",
-    "ltrim", "lrem", "linsert", "lpos", "lmove", "rpoplpush", "lmpop", "blpop", "brpop", "blmove",
-    "brpoplpush", "blmpop",
-)
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 
@@ -37,20 +32,6 @@ def contents(differ, key: str):
 
 
 # -- declarations and arity ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", LIST_COMMANDS)
-def test_command_info(differ, name):
-    differ.check("COMMAND", "INFO", name)
-
-
-@pytest.mark.parametrize("name", LIST_COMMANDS)
-def test_command_docs_fields(differ, name):
-    ours, real = differ.raw("COMMAND", "DOCS", name)
-    fields = lambda r: {k.value: v for k, v in zip(r.value[1].value[::2], r.value[1].value[1::2])}
-    o, r = fields(ours), fields(real)
-    for field in (b"summary", b"since", b"group", b"complexity"):
-        assert o[field] == r[field], field
 
 
 def test_getkeys(differ):

@@ -15,10 +15,6 @@ import pytest
 
 from tests.support.rawconn import RawConnection, Reply, plain
 
-SET_COMMANDS = (
-    "sadd", "srem", "smembers", "sismember", "smismember", "scard", "spop", "srandmember", "smove",
-    "sinter", "sintercard", "sinterstore", "sunion", "sunionstore", "sdiff", "sdiffstore", "sscan",
-)
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 
@@ -31,20 +27,6 @@ def port_of(differ, which: str) -> int:
 
 
 # -- declarations and arity ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", SET_COMMANDS)
-def test_command_info(differ, name):
-    differ.check("COMMAND", "INFO", name)
-
-
-@pytest.mark.parametrize("name", SET_COMMANDS)
-def test_command_docs_fields(differ, name):
-    ours, real = differ.raw("COMMAND", "DOCS", name)
-    fields = lambda r: {k.value: v for k, v in zip(r.value[1].value[::2], r.value[1].value[1::2])}
-    o, r = fields(ours), fields(real)
-    for field in (b"summary", b"since", b"group", b"complexity"):
-        assert o[field] == r[field], field
 
 
 def test_getkeys(differ):

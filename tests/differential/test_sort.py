@@ -28,20 +28,6 @@ def _fill(differ):
 # -- the command table -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["sort", "sort_ro"])
-def test_command_info(differ, name):
-    differ.check("COMMAND", "INFO", name)
-
-
-@pytest.mark.parametrize("name", ["sort", "sort_ro"])
-def test_command_docs_fields(differ, name):
-    ours, real = differ.raw("COMMAND", "DOCS", name)
-    fields = lambda r: {k.value: v for k, v in zip(r.value[1].value[::2], r.value[1].value[1::2])}
-    o, r = fields(ours), fields(real)
-    for field in (b"summary", b"since", b"group", b"complexity"):
-        assert o[field] == r[field], field
-
-
 GETKEYS = [
     ("SORT", "a"), ("SORT", "a", "STORE", "b"), ("SORT", "a", "STORE", "b", "STORE", "c"),
     ("SORT", "a", "BY", "store", "GET", "store", "STORE", "x"), ("SORT", "a", "LIMIT", "store", "store", "store", "z"),

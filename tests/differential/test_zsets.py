@@ -18,13 +18,6 @@ import pytest
 
 from tests.support.rawconn import RawConnection, Reply, plain
 
-ZSET_COMMANDS = (
-    "zadd", "zincrby", "zscore", "zmscore", "zcard", "zcount", "zlexcount", "zrange", "zrangebyscore",
-    "zrevrangebyscore", "zrangebylex", "zrevrangebylex", "zrevrange", "zrangestore", "zrank", "zrevrank",
-    "zrem", "zremrangebyrank", "zremrangebyscore", "zremrangebylex", "zpopmin", "zpopmax", "zmpop",
-    "bzpopmin", "bzpopmax", "bzmpop", "zrandmember", "zunion", "zinter", "zdiff", "zunionstore",
-    "zinterstore", "zdiffstore", "zintercard", "zscan",
-)
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 
@@ -47,20 +40,6 @@ def write3(differ, *args):
 
 
 # -- declarations and arity ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ZSET_COMMANDS)
-def test_command_info(differ, name):
-    differ.check("COMMAND", "INFO", name)
-
-
-@pytest.mark.parametrize("name", ZSET_COMMANDS)
-def test_command_docs_fields(differ, name):
-    ours, real = differ.raw("COMMAND", "DOCS", name)
-    fields = lambda r: {k.value: v for k, v in zip(r.value[1].value[::2], r.value[1].value[1::2])}
-    o, r = fields(ours), fields(real)
-    for field in (b"summary", b"since", b"group", b"complexity"):
-        assert o[field] == r[field], field
 
 
 def test_getkeys(differ):
