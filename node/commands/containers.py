@@ -1,4 +1,5 @@
-"""What the hash and set commands share: random picks and SCAN cursors over a dict or set.
+"""What the collection commands share: random picks and SCAN cursors over a dict or set, and
+a fast path for parsing integer arguments (:func:`parse_long`).
 
 Python's ``dict`` and ``set`` have neither random access nor a bucket order that survives
 resizing, which Redis's SPOP/SRANDMEMBER/HRANDFIELD and HSCAN/SSCAN rely on. Both are
@@ -42,6 +43,8 @@ import weakref
 from collections import OrderedDict
 from typing import Any
 
+from node.commands.keys import parse_ll
+
 SMALL = 64  # containers up to this size are copied for each random pick
 MAX_MISSES = 16
 MAX_CACHED = 16  # containers with a cached pick list (and, separately, a SCAN snapshot)
@@ -50,6 +53,14 @@ SCAN_BUDGET = 10  # at most COUNT x this snapshot entries are examined per SCAN 
 _OFFSET = 1 << 63  # hash() is a signed 64-bit value; cursors are unsigned
 
 _random = random.random
+
+
+def parse_long(raw: bytes) -> int | None:
+    """Redis's ``string2ll`` (:func:`node.commands.keys.parse_ll`), answering canonical
+    non-negative numbers (indexes, counts, increments) without the regular expression."""
+    if raw.isdigit() and len(raw) < 19 and (raw[0] != 48 or len(raw) == 1):
+        return int(raw)
+    return parse_ll(raw)
 
 
 class _Cached:

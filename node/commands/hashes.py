@@ -290,7 +290,7 @@ def _set_number(client, key: bytes, h: HashObject, created: bool, field: bytes, 
 @command("hincrby", 4, "write denyoom fast", group="hash", keys=[KeySpec("RW ACCESS UPDATE", index=1)],
          summary="Increment the integer value of a hash field by the given number", since="2.0.0")
 def hincrby(client, argv):
-    incr = parse_ll(argv[3])
+    incr = containers.parse_long(argv[3])
     if incr is None:
         raise CommandError(errors.NOT_INTEGER)
     db = client.db
@@ -303,7 +303,7 @@ def hincrby(client, argv):
     if current is None:
         value = 0
     else:
-        value = parse_ll(current)
+        value = containers.parse_long(current)
         if value is None:
             raise CommandError(errors.HASH_NOT_INTEGER)
     new = value + incr

@@ -43,7 +43,8 @@ from itertools import islice
 
 from node import errors
 from node.blocking import Block, is_rerun, keys_to_serve
-from node.commands.keys import parse_ll, register_type
+from node.commands.containers import parse_long
+from node.commands.keys import register_type
 from node.commands.spec import KeySpec, command
 from node.commands.strings import _INFINITE, ld_round, parse_long_double
 from node.errors import CommandError
@@ -84,9 +85,7 @@ def get_list(db, key: bytes) -> ListObject | None:
 
 def _long(raw: bytes, error: str | None = None) -> int:
     """getLongFromObjectOrReply."""
-    if raw.isdigit() and len(raw) < 19 and (raw[0] != 48 or len(raw) == 1):
-        return int(raw)  # the common case: a canonical non-negative index, without the regex
-    value = parse_ll(raw)
+    value = parse_long(raw)
     if value is None:
         raise CommandError(error or errors.NOT_INTEGER)
     return value
@@ -94,7 +93,7 @@ def _long(raw: bytes, error: str | None = None) -> int:
 
 def _range_long(raw: bytes, low: int, high: int, error: str) -> int:
     """getRangeLongFromObjectOrReply with a message: the same text for both failures."""
-    value = parse_ll(raw)
+    value = parse_long(raw)
     if value is None or not low <= value <= high:
         raise CommandError(error)
     return value

@@ -486,6 +486,8 @@ def strtod(text: bytes) -> tuple[float, bool] | None:
 
 def parse_score(raw: bytes, error: str = errors.NOT_FLOAT) -> float:
     """Redis's ``string2d`` (getDoubleFromObjectOrReply): the double, or CommandError(error)."""
+    if raw.isdigit() and len(raw) < 300:  # plain digits: finite, and 0 only when all zeros
+        return float(raw)
     if _DECIMAL.match(raw):
         value = float(raw)
         if value == 0 or value in (INF, -INF):
@@ -599,14 +601,14 @@ def _with_scores(client, pairs) -> list:
         return [[m, s] for s, m in pairs]
     out = []
     append = out.append
-    for s, m in pairs:
+    for s, m in pairs:  # RESP2 scores are bulk strings: formatted here, the reply is all bytes
         append(m)
-        append(s)
+        append(format_double(s))
     return out
 
 
 def _long_arg(raw: bytes) -> int:
-    value = parse_ll(raw)
+    value = containers.parse_long(raw)
     if value is None:
         raise CommandError(errors.NOT_INTEGER)
     return value
@@ -614,7 +616,7 @@ def _long_arg(raw: bytes) -> int:
 
 def _range_long(raw: bytes, low: int, high: int, message: str | None) -> int:
     """getRangeLongFromObjectOrReply: ``message`` (when given) for every failure."""
-    value = parse_ll(raw)
+    value = containers.parse_long(raw)
     if value is None:
         raise CommandError(message or errors.NOT_INTEGER)
     if value < low or value > high:
@@ -721,14 +723,10 @@ def zadd(client, argv):
     if len(argv) != 4:
         return _zadd_generic(client, argv, 0)
     # One pair and no options (the common case), without the general loop.
-    raw = argv[2]
-    if raw.isdigit() and len(raw) < 300:  # plain digits: a finite, exact-enough double
-        score = float(raw)
-    else:
-        try:
-            score = parse_score(raw)
-        except CommandError:
-            return _zadd_generic(client, argv, 0)  # an option word, or the score's error
+    try:
+        score = parse_score(argv[2])
+    except CommandError:
+        return _zadd_generic(client, argv, 0)  # an option word, or the score's error
     db = client.db
     key, member = argv[1], argv[3]
     zset = db.get(key)
