@@ -469,3 +469,13 @@ def test_container_helpers_accept_plain_dicts():
     assert cursor and len(out) == 10
     containers.forget(plain_dict)
     assert id(plain_dict) not in containers._picks and id(plain_dict) not in containers._scans
+
+
+@pytest.mark.parametrize("raw", [b"0", b"7", b"123", b"999999999999999999", b"9999999999999999999",
+                                 b"9223372036854775807", b"9223372036854775808", b"-1", b"-0", b"00", b"01",
+                                 b"", b" 1", b"1 ", b"+1", b"1.0", b"\xb2", b"-9223372036854775808"])
+def test_parse_long_is_string2ll(raw):
+    """containers.parse_long (the collections' fast integer parse) agrees with keys.parse_ll."""
+    from node.commands.keys import parse_ll
+
+    assert containers.parse_long(raw) == parse_ll(raw)
