@@ -29,6 +29,7 @@ from node.commands.rdb_length import (  # noqa: F401 (lzf_compressed_length: the
 from node.commands.spec import command
 from node.errors import CommandError
 from node.replies import OK, Push, SetReply, Status, Verbatim
+from node.notify import NOTIFY_NEW, notify
 
 DEBUG_HELP = (
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -286,6 +287,7 @@ def _populate(client, argv):
     db = client.db
     clock = db.clock
     dirty = clock.dirty  # Redis does not count these writes (not propagated, not "changes")
+    notify_new = client.server.notify_flags & NOTIFY_NEW
     for j in range(count):
         key = b"%b:%d" % (prefix, j)
         if db.exists(key):
@@ -294,6 +296,8 @@ def _populate(client, argv):
         if size:
             value = value[:size].ljust(size, b"\0")
         db.set(key, value)
+        if notify_new:
+            notify(client.server, NOTIFY_NEW, b"new", key, db.id)  # Redis's dbAdd
     clock.dirty = dirty
     return OK
 

@@ -153,3 +153,16 @@ def test_generic_class_alone(client):
     run(client, "PERSIST", "k")
     run(client, "DEL", "k")
     assert [m for _, m in published] == [b"expire", b"persist", b"del"]
+
+
+def test_debug_populate_sends_new_per_created_key(client):
+    """Redis's DEBUG POPULATE adds keys with dbAdd, which publishes ``new`` (and nothing else)."""
+    client.server.config.enable_debug_command = "yes"
+    published = configure(client, "KEn")
+    run(client, "SET", "key:1", "taken")
+    published.clear()
+    run(client, "DEBUG", "POPULATE", "3")
+    assert published == [
+        (b"__keyspace@0__:key:0", b"new"), (b"__keyevent@0__:new", b"key:0"),
+        (b"__keyspace@0__:key:2", b"new"), (b"__keyevent@0__:new", b"key:2"),
+    ]
