@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
+from itertools import accumulate
 
 from sortedcontainers import SortedDict
 
@@ -158,6 +159,7 @@ def decr_id(stream_id: tuple[int, int]) -> tuple[int, int] | None:
 _LP_OVERHEAD = 7  # 6-byte header + end byte
 STREAM_LISTPACK_MAX_SIZE = 1 << 30
 _INT64 = 1 << 64
+_UINT32_MAX = 2**32 - 1
 _FLAG_SIZE = 2  # flags 0..3: a 1-byte integer and its back-length
 _MASTER_TERMINATOR = 2
 
@@ -224,11 +226,18 @@ class ListpackNode:
     """One listpack node: the entries it holds and what Redis's trimming and node-closing
     rules need to know about it.
 
-    Storage (live entries only, in id order): ``ms`` and ``seq``, two ``array('Q')`` of the
-    ids' halves, and ``items``, one object per entry: the value itself when the entry has
-    the node's master fields and they are one field, a tuple of the values when it has the
+    Storage (live entries only, in id order): ``ms`` and ``seq``, two arrays of the ids'
+    halves, and ``items``, one object per entry: the value itself when the entry has the
+    node's master fields and they are one field, a tuple of the values when it has the
     master fields (several), else a list of its own ``field, value, ...`` (as Redis's
     listpack stores only values for entries with the master entry's fields).
+
+    ``ms`` holds each id's ms minus the master's (``master_ms``): never negative, ids being
+    above the master's. The id arrays are 32-bit (``array('I')``) until a value does not fit,
+    then 64-bit. A node that stops being the tail (XADD opened a new one) is frozen when it
+    can be (:meth:`freeze`): its values, one per entry, go into one ``blob`` with their end
+    offsets in ``ends`` (``items`` is None then). Removing entries from a frozen node thaws
+    it first; the tail node is never frozen.
 
     ``size`` is the listpack's byte size without its two counter elements (live, deleted),
     which change in place; :meth:`lp_bytes` adds them back. ``last_id`` is the last id ever
@@ -236,7 +245,7 @@ class ListpackNode:
     """
 
     __slots__ = ("master_id", "master_ms", "master_seq", "master_fields", "single_field", "last_id", "live",
-                 "deleted", "size", "ms", "seq", "items", "same_tail")
+                 "deleted", "size", "ms", "seq", "items", "same_tail", "blob", "ends")
 
     def __init__(self, master_id: tuple[int, int], fields: tuple[bytes, ...]):
         self.master_id = master_id
@@ -248,10 +257,12 @@ class ListpackNode:
         self.live = 0
         self.deleted = 0
         self.size = _LP_OVERHEAD + lp_int_size(len(fields)) + sum(map(lp_str_size, fields)) + _MASTER_TERMINATOR
-        self.ms = array("Q")
-        self.seq = array("Q")
-        self.items: list = []
         self.same_tail = lp_int_size(len(fields) + 3)  # an entry's lp-count with the master fields
+        self.ms = array("I")
+        self.seq = array("I")
+        self.items: list | None = []
+        self.blob: bytes | None = None
+        self.ends: array | None = None
 
     def lp_bytes(self) -> int:
         return self.size + lp_int_size(self.live) + lp_int_size(self.deleted)
@@ -274,7 +285,9 @@ class ListpackNode:
 
     def add(self, stream_id: tuple[int, int], flat: tuple[bytes, ...]) -> None:
         """Store an entry above every other of the node and account for its bytes (XADD's
-        common case, one field that is the master's, is inlined in :meth:`Stream.append`)."""
+        common case, one field that is the master's, is inlined in :meth:`Stream.append_now`)."""
+        if self.items is None:
+            self.thaw()
         self.size += self.entry_size(stream_id, flat)
         if flat[0::2] != self.master_fields:
             item = list(flat)
@@ -282,15 +295,64 @@ class ListpackNode:
             item = flat[1]
         else:
             item = flat[1::2]
-        self.ms.append(stream_id[0])
-        self.seq.append(stream_id[1])
-        self.items.append(item)
+        self.push_id(stream_id[0] - self.master_ms, stream_id[1])
+        self.items.append(item)  # type: ignore[union-attr]
         self.live += 1
         self.last_id = stream_id
 
-    def flat(self, index: int) -> tuple | list:
-        """The ``field, value, ...`` of the entry at ``index``."""
-        item = self.items[index]
+    # -- frozen storage
+
+    def freeze(self) -> None:
+        """Pack the values, when every entry is one value under the master field."""
+        items = self.items
+        if not items or self.single_field is None:
+            return
+        try:
+            blob = b"".join(items)  # a TypeError when some entry has its own fields (a list)
+            ends = array("I", accumulate(map(len, items)))  # an OverflowError past 4 GB
+        except (TypeError, OverflowError):
+            return
+        self.blob, self.ends, self.items = blob, ends, None
+
+    def thaw(self) -> None:
+        """Back to one object per entry (before entries are removed or added)."""
+        if self.items is None:
+            self.items = self.values()
+            self.blob = self.ends = None
+
+    def push_id(self, ms_delta: int, seq: int) -> None:
+        """Append an id (its ms counted from the master's) to the id arrays."""
+        try:
+            self.ms.append(ms_delta)
+            self.seq.append(seq)
+        except OverflowError:
+            self.push_wide(ms_delta, seq)
+
+    def push_wide(self, ms_delta: int, seq: int) -> None:
+        """:meth:`push_id` after a 32-bit append overflowed (maybe after ``ms`` took its
+        part): the arrays become 64-bit."""
+        count = len(self.seq)
+        self.ms, self.seq = array("Q", self.ms[:count]), array("Q", self.seq)
+        self.ms.append(ms_delta)
+        self.seq.append(seq)
+
+    def values(self, start: int = 0, stop: int | None = None) -> list:
+        """The stored objects (``items``) of the entries ``start:stop``, frozen or not."""
+        if self.items is not None:
+            return self.items[start:stop]
+        blob, ends = self.blob, self.ends
+        if stop is None:
+            stop = len(ends)  # type: ignore[arg-type]
+        begin = ends[start - 1] if start else 0  # type: ignore[index]
+        out = []
+        for end in ends[start:stop]:  # type: ignore[index]
+            out.append(blob[begin:end])  # type: ignore[index]
+            begin = end
+        return out
+
+    # -- reads
+
+    def _flat_of(self, item) -> tuple | list:
         kind = type(item)
         if kind is list:
             return item
@@ -302,12 +364,19 @@ class ListpackNode:
             return flat
         return (fields[0], item)
 
+    def flat(self, index: int) -> tuple | list:
+        """The ``field, value, ...`` of the entry at ``index`` (-1: the last)."""
+        if index < 0:
+            index += len(self.ms)
+        return self._flat_of(self.values(index, index + 1)[0])
+
     def id_at(self, index: int) -> tuple[int, int]:
-        return self.ms[index], self.seq[index]
+        return self.ms[index] + self.master_ms, self.seq[index]
 
     def lower(self, stream_id: tuple[int, int]) -> int:
         """The index of the first entry with an id >= ``stream_id``."""
         ms, seq = stream_id
+        ms -= self.master_ms
         ms_list = self.ms
         lo = bisect_left(ms_list, ms)
         return bisect_left(self.seq, seq, lo, bisect_right(ms_list, ms, lo))
@@ -315,6 +384,7 @@ class ListpackNode:
     def upper(self, stream_id: tuple[int, int]) -> int:
         """The index of the first entry with an id > ``stream_id``."""
         ms, seq = stream_id
+        ms -= self.master_ms
         ms_list = self.ms
         lo = bisect_left(ms_list, ms)
         return bisect_right(self.seq, seq, lo, bisect_right(ms_list, ms, lo))
@@ -322,29 +392,35 @@ class ListpackNode:
     def find(self, stream_id: tuple[int, int]) -> int:
         """The index of the entry ``stream_id``, -1 if absent."""
         index = self.lower(stream_id)
-        if index < len(self.ms) and self.ms[index] == stream_id[0] and self.seq[index] == stream_id[1]:
+        if index < len(self.ms) and self.id_at(index) == stream_id:
             return index
         return -1
 
-    def remove(self, start: int, stop: int) -> None:
-        """Drop the stored entries ``start:stop`` (the counters are the caller's)."""
-        del self.ms[start:stop]
-        del self.seq[start:stop]
-        del self.items[start:stop]
-
     def pairs(self, start: int = 0, stop: int | None = None) -> list[tuple[tuple[int, int], tuple | list]]:
         """``[(id, flat), ...]`` for the entries ``start:stop``."""
-        flat = self.flat
         if stop is None:
             stop = len(self.ms)
-        return [((self.ms[i], self.seq[i]), flat(i)) for i in range(start, stop)]
+        base, flat_of = self.master_ms, self._flat_of
+        return [((ms + base, seq), flat_of(item))
+                for ms, seq, item in zip(self.ms[start:stop], self.seq[start:stop], self.values(start, stop))]
+
+    # -- removal, copy
+
+    def remove(self, start: int, stop: int) -> None:
+        """Drop the stored entries ``start:stop`` (the counters are the caller's)."""
+        self.thaw()
+        del self.ms[start:stop]
+        del self.seq[start:stop]
+        del self.items[start:stop]  # type: ignore[union-attr]
 
     def copy(self) -> "ListpackNode":
         new = ListpackNode.__new__(ListpackNode)
         new.master_id, new.master_ms, new.master_seq = self.master_id, self.master_ms, self.master_seq
         new.master_fields, new.single_field, new.last_id = self.master_fields, self.single_field, self.last_id
         new.live, new.deleted, new.size, new.same_tail = self.live, self.deleted, self.size, self.same_tail
-        new.ms, new.seq, new.items = array("Q", self.ms), array("Q", self.seq), list(self.items)
+        new.ms, new.seq = self.ms[:], self.seq[:]
+        new.items = None if self.items is None else list(self.items)
+        new.blob, new.ends = self.blob, None if self.ends is None else self.ends[:]
         return new
 
 
@@ -417,27 +493,27 @@ class Stream:
 
     def first_entry(self) -> tuple[tuple[int, int], tuple | list] | None:
         for node in self.nodes:
-            if node.items:
+            if node.ms:
                 return node.id_at(0), node.flat(0)
         return None
 
     def last_entry(self) -> tuple[tuple[int, int], tuple | list] | None:
         for node in reversed(self.nodes):
-            if node.items:
+            if node.ms:
                 return node.id_at(-1), node.flat(-1)
         return None
 
     @property
     def first_id(self) -> tuple[int, int]:
         for node in self.nodes:
-            if node.items:
+            if node.ms:
                 return node.id_at(0)
         return MIN_ID
 
     def last_entry_id(self) -> tuple[int, int] | None:
         """The id of the last live entry (None when empty)."""
         for node in reversed(self.nodes):
-            if node.items:
+            if node.ms:
                 return node.id_at(-1)
         return None
 
@@ -552,8 +628,11 @@ class Stream:
         else:
             size += _FLAG_SIZE + lp_int_size(_as_int64(ms_delta)) + lp_int_size(_as_int64(seq_delta))
         node.size += size + node.same_tail
-        node.ms.append(ms)
-        node.seq.append(seq)
+        try:
+            node.ms.append(ms_delta)
+            node.seq.append(seq)
+        except OverflowError:
+            node.push_wide(ms_delta, seq)
         node.items.append(value)
         node.live = live + 1
         node.last_id = self.last_id = (ms, seq)
@@ -562,14 +641,19 @@ class Stream:
         return node.last_id
 
     def _new_node(self, stream_id: tuple[int, int], fields: tuple[bytes, ...]) -> ListpackNode:
+        if self.nodes:
+            self.nodes[-1].freeze()
         node = ListpackNode(stream_id, fields)
         self.nodes.append(node)
         self.node_keys.append(stream_id)
         return node
 
     def _drop_node(self, index: int) -> None:
-        del self.nodes[index]
+        nodes = self.nodes
+        del nodes[index]
         del self.node_keys[index]
+        if nodes and index == len(nodes):
+            nodes[-1].thaw()  # the new tail: XADD appends to it
 
     def delete(self, stream_id: tuple[int, int]) -> bool:
         """XDEL of one id (streamDeleteItem + max-deleted-entry-id); False if absent."""

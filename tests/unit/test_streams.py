@@ -312,8 +312,41 @@ def test_append_now_lays_out_nodes_as_append_does():
                 fast.append(fast.next_id(now), (field, value), max_bytes, max_entries)
         assert fast.node_keys == general.node_keys and fast.last_id == general.last_id
         for a, b in zip(fast.nodes, general.nodes):
-            assert (a.size, a.live, a.items, list(a.ms), list(a.seq)) == (b.size, b.live, b.items, list(b.ms), list(b.seq))
+            assert (a.size, a.live, a.items, a.pairs()) == (b.size, b.live, b.items, b.pairs())
     s = Stream()
     s.append((7, st.UINT64_MAX - 1), (b"f", b"v"), 4096, 100)
     assert s.append_now(1, b"f", b"v", 4096, 100) == (7, st.UINT64_MAX)
     assert s.append_now(1, b"f", b"v", 4096, 100) is None  # the next id is 8-0: the general path
+
+
+def test_closed_nodes_are_frozen_and_read_alike():
+    s = Stream()
+    for i in range(1, 251):
+        s.append((1000 + i // 3, i), (b"f", b"v%d" % i if i % 7 else b""), 4096, 100)
+    s.append((2**40, 0), (b"f", b"far"), 4096, 100)  # the last node: ms beyond 32 bits of its master
+    first, second, third = s.nodes
+    assert first.items is None and first.blob.startswith(b"v1v2v3v4v5v6v8") and first.ms.typecode == "I"
+    assert third.items is not None  # the tail stays as it is
+    assert s.get((1000 + 50 // 3, 50)) == (b"f", b"v50") and s.get((1000 + 7 // 3, 7)) == (b"f", b"")
+    assert (1000, 3) not in s and s.first_entry() == ((1000, 1), (b"f", b"v1"))
+    everything = s.items()
+    assert [i for i, _ in everything] == [(1000 + i // 3, i) for i in range(1, 251)] + [(2**40, 0)]
+    assert s.range((1033, 0), (1034, 104)) == everything[98:104]
+    assert s.range((1033, 0), (1034, 104), 3, rev=True) == everything[101:104][::-1]
+    c = s.copy()
+    assert s.delete((1000 + 50 // 3, 50)) and first.items is not None
+    assert s.items() == everything[:49] + everything[50:] and c.items() == everything
+    assert s.trim(st.TRIM_MAXLEN, 0, None, False, 0) == 250 and len(s) == 0
+    # ids too far apart for 32 bits: 64-bit arrays, from the entry that needs them on
+    s = Stream()
+    for ms, seq in ((5, 0), (6, 2**32), (2**33, 0)):
+        s.append((ms, seq), (b"f", b"x"), 4096, 4)
+        assert s.append_now(0, b"f", b"y", 4096, 4) == (ms, seq + 1)
+    first, second = s.nodes
+    assert first.items is None and first.ms.typecode == first.seq.typecode == "Q"
+    assert [i for i, _ in s.items()] == [(5, 0), (5, 1), (6, 2**32), (6, 2**32 + 1), (2**33, 0), (2**33, 1)]
+    assert s.get((6, 2**32 + 1)) == (b"f", b"y") and second.ms.typecode == "I"
+    # dropping the tail node thaws the one before: XADD appends to it again
+    s.delete((2**33, 0))
+    s.delete((2**33, 1))
+    assert len(s.nodes) == 1 and first.items == [b"x", b"y", b"x", b"y"]
