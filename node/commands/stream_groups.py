@@ -911,9 +911,9 @@ def _full_group(stream: Stream, group: ConsumerGroup, count: int) -> Map:
 
 
 def _info_stream_full(stream: Stream, count: int) -> Map:
-    entries = stream.range(MIN_ID, MAX_ID, count)
+    entries = stream.range_rows(MIN_ID, MAX_ID, count)
     groups = [_full_group(stream, group, count) for group in _sorted_values(stream.groups)]
-    return Map(_stream_header(stream) + [(b"entries", entries_reply(entries)), (b"groups", groups)])
+    return Map(_stream_header(stream) + [(b"entries", entries), (b"groups", groups)])
 
 
 def _info_stream(stream: Stream) -> Map:

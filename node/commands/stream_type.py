@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from sortedcontainers import SortedDict
 
@@ -159,6 +159,7 @@ def decr_id(stream_id: tuple[int, int]) -> tuple[int, int] | None:
 _LP_OVERHEAD = 7  # 6-byte header + end byte
 STREAM_LISTPACK_MAX_SIZE = 1 << 30
 _INT64 = 1 << 64
+_INT63 = 1 << 63
 _UINT32_MAX = 2**32 - 1
 _FLAG_SIZE = 2  # flags 0..3: a 1-byte integer and its back-length
 _MASTER_TERMINATOR = 2
@@ -177,7 +178,8 @@ def _backlen(size: int) -> int:
 
 
 def lp_int_size(value: int) -> int:
-    """Bytes of an integer element in a listpack (encoding + back-length)."""
+    """Bytes of an integer element in a listpack (encoding + back-length); a value outside
+    int64 (an id delta) is taken modulo 2**64, as the C int64 subtraction gives it."""
     if 0 <= value <= 127:
         return 2
     if -4096 <= value <= 4095:
@@ -188,7 +190,9 @@ def lp_int_size(value: int) -> int:
         return 5
     if -2147483648 <= value <= 2147483647:
         return 6
-    return 10
+    if -_INT63 <= value < _INT63:
+        return 10
+    return lp_int_size(_as_int64(value))
 
 
 _NUMERIC_START = frozenset(b"-0123456789")
@@ -273,7 +277,7 @@ class ListpackNode:
         seq_delta = seq - self.master_seq
         if 0 <= ms_delta <= 127 and 0 <= seq_delta <= 127:
             return _FLAG_SIZE + 4
-        return _FLAG_SIZE + lp_int_size(_as_int64(ms_delta)) + lp_int_size(_as_int64(seq_delta))
+        return _FLAG_SIZE + lp_int_size(ms_delta) + lp_int_size(seq_delta)
 
     def entry_size(self, stream_id: tuple[int, int], flat: tuple[bytes, ...]) -> int:
         """Bytes one entry takes in this node: flags, id deltas, [count, fields,] values, lp-count."""
@@ -341,14 +345,9 @@ class ListpackNode:
         if self.items is not None:
             return self.items[start:stop]
         blob, ends = self.blob, self.ends
-        if stop is None:
-            stop = len(ends)  # type: ignore[arg-type]
-        begin = ends[start - 1] if start else 0  # type: ignore[index]
-        out = []
-        for end in ends[start:stop]:  # type: ignore[index]
-            out.append(blob[begin:end])  # type: ignore[index]
-            begin = end
-        return out
+        bounds = ends[start:stop]  # type: ignore[index]
+        begins = chain((ends[start - 1] if start else 0,), bounds)  # type: ignore[index]
+        return [blob[begin:end] for begin, end in zip(begins, bounds)]  # type: ignore[index]
 
     # -- reads
 
@@ -396,13 +395,30 @@ class ListpackNode:
             return index
         return -1
 
+    def flats(self, start: int = 0, stop: int | None = None) -> list[tuple | list]:
+        """The ``field, value, ...`` of the entries ``start:stop``."""
+        field = self.single_field
+        if field is not None:  # items are values, or lists (entries with their own fields)
+            return [item if type(item) is list else (field, item) for item in self.values(start, stop)]
+        return list(map(self._flat_of, self.values(start, stop)))
+
     def pairs(self, start: int = 0, stop: int | None = None) -> list[tuple[tuple[int, int], tuple | list]]:
         """``[(id, flat), ...]`` for the entries ``start:stop``."""
-        if stop is None:
-            stop = len(self.ms)
-        base, flat_of = self.master_ms, self._flat_of
-        return [((ms + base, seq), flat_of(item))
-                for ms, seq, item in zip(self.ms[start:stop], self.seq[start:stop], self.values(start, stop))]
+        base = self.master_ms
+        return [((ms + base, seq), flat)
+                for ms, seq, flat in zip(self.ms[start:stop], self.seq[start:stop], self.flats(start, stop))]
+
+    def rows(self, start: int = 0, stop: int | None = None) -> list[list]:
+        """``[[b"ms-seq", flat], ...]`` (reply rows) for the entries ``start:stop``."""
+        base = self.master_ms
+        ids = zip(self.ms[start:stop], self.seq[start:stop])
+        if self.items is None:  # frozen: values under the one master field, in the blob (values() inlined)
+            field, blob, ends = self.single_field, self.blob, self.ends
+            bounds = ends[start:stop]  # type: ignore[index]
+            begins = chain((ends[start - 1] if start else 0,), bounds)  # type: ignore[index]
+            return [[b"%d-%d" % (ms + base, seq), (field, blob[begin:end])]  # type: ignore[index]
+                    for (ms, seq), begin, end in zip(ids, begins, bounds)]
+        return [[b"%d-%d" % (ms + base, seq), flat] for (ms, seq), flat in zip(ids, self.flats(start, stop))]
 
     # -- removal, copy
 
@@ -521,28 +537,38 @@ class Stream:
               rev: bool = False) -> list[tuple[tuple[int, int], tuple | list]]:
         """``[(id, flat), ...]`` for start <= id <= end, at most ``count`` (0: all), from the
         end when ``rev``."""
+        return self._walk(start, end, count, rev, ListpackNode.pairs)
+
+    def range_rows(self, start: tuple[int, int], end: tuple[int, int], count: int = 0,
+                   rev: bool = False) -> list[list]:
+        """:meth:`range` as reply rows, ``[[b"ms-seq", flat], ...]``."""
+        return self._walk(start, end, count, rev, ListpackNode.rows)
+
+    def _walk(self, start: tuple[int, int], end: tuple[int, int], count: int, rev: bool, emit) -> list:
+        """``emit(node, begin, stop)`` for each node's part of [start, end], in order (reversed
+        when ``rev``), at most ``count`` entries (0: all); the concatenated results."""
         if start > end or not self.length:
             return []
         if rev:
-            return self._range_rev(start, end, count)
+            return self._walk_rev(start, end, count, emit)
         nodes = self.nodes
         index = max(self._node_index(start), 0)
         out: list = []
-        first = True
+        begin = nodes[index].lower(start) if start > nodes[index].master_id else 0
         while index < len(nodes):
             node = nodes[index]
             index += 1
-            begin = node.lower(start) if first else 0
-            first = False
-            stop = node.upper(end)
-            if count:
-                stop = min(stop, begin + count - len(out))
-            out += node.pairs(begin, stop)
-            if stop < len(node.ms) or (count and len(out) >= count) or node.master_id > end:
+            size = len(node.ms)
+            stop = size if end >= node.last_id else node.upper(end)
+            if count and stop - begin > count - len(out):
+                stop = begin + count - len(out)
+            out += emit(node, begin, stop)
+            if stop < size or (count and len(out) >= count) or node.master_id > end:
                 break
+            begin = 0
         return out
 
-    def _range_rev(self, start: tuple[int, int], end: tuple[int, int], count: int) -> list:
+    def _walk_rev(self, start: tuple[int, int], end: tuple[int, int], count: int, emit) -> list:
         nodes = self.nodes
         index = self._node_index(end)
         out: list = []
@@ -550,12 +576,12 @@ class Stream:
         while index >= 0:
             node = nodes[index]
             index -= 1
-            stop = node.upper(end) if first else len(node.ms)
+            stop = len(node.ms) if not first or end >= node.last_id else node.upper(end)
             first = False
-            begin = node.lower(start)
-            if count:
-                begin = max(begin, stop - (count - len(out)))
-            chunk = node.pairs(begin, stop)
+            begin = node.lower(start) if start > node.master_id else 0
+            if count and stop - begin > count - len(out):
+                begin = stop - (count - len(out))
+            chunk = emit(node, begin, stop)
             chunk.reverse()
             out += chunk
             if begin > 0 or (count and len(out) >= count):
@@ -626,7 +652,7 @@ class Stream:
         if 0 <= ms_delta <= 127 and 0 <= seq_delta <= 127:
             size += _FLAG_SIZE + 4
         else:
-            size += _FLAG_SIZE + lp_int_size(_as_int64(ms_delta)) + lp_int_size(_as_int64(seq_delta))
+            size += _FLAG_SIZE + lp_int_size(ms_delta) + lp_int_size(seq_delta)
         node.size += size + node.same_tail
         try:
             node.ms.append(ms_delta)

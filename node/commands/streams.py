@@ -121,7 +121,7 @@ def range_reply(stream: Stream, start: tuple[int, int], end: tuple[int, int], co
         start = incr_id(start)
         if start is None:
             return []
-    return entries_reply(stream.range(start, end, count, rev))
+    return stream.range_rows(start, end, count, rev)
 
 
 def streams_reply(client, served: list[tuple[bytes, list]]) -> object:
