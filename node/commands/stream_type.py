@@ -238,10 +238,11 @@ class ListpackNode:
 
     ``ms`` holds each id's ms minus the master's (``master_ms``): never negative, ids being
     above the master's. The id arrays are 32-bit (``array('I')``) until a value does not fit,
-    then 64-bit. A node that stops being the tail (XADD opened a new one) is frozen when it
-    can be (:meth:`freeze`): its values, one per entry, go into one ``blob`` with their end
-    offsets in ``ends`` (``items`` is None then). Removing entries from a frozen node thaws
-    it first; the tail node is never frozen.
+    then 64-bit. A node that stops being the tail (XADD opened a new one) is frozen when
+    every entry has the master fields (``own`` tells whether one has its own): the values,
+    entry after entry, go into one ``blob`` with their end offsets in ``ends`` (``items`` is
+    None then). Removing entries from a frozen node thaws it first; the tail node is never
+    frozen.
 
     ``size`` is the listpack's byte size without its two counter elements (live, deleted),
     which change in place; :meth:`lp_bytes` adds them back. ``last_id`` is the last id ever
@@ -249,7 +250,7 @@ class ListpackNode:
     """
 
     __slots__ = ("master_id", "master_ms", "master_seq", "master_fields", "single_field", "last_id", "live",
-                 "deleted", "size", "ms", "seq", "items", "same_tail", "blob", "ends")
+                 "deleted", "size", "ms", "seq", "items", "same_tail", "blob", "ends", "own")
 
     def __init__(self, master_id: tuple[int, int], fields: tuple[bytes, ...]):
         self.master_id = master_id
@@ -267,6 +268,7 @@ class ListpackNode:
         self.items: list | None = []
         self.blob: bytes | None = None
         self.ends: array | None = None
+        self.own = False
 
     def lp_bytes(self) -> int:
         return self.size + lp_int_size(self.live) + lp_int_size(self.deleted)
@@ -279,27 +281,25 @@ class ListpackNode:
             return _FLAG_SIZE + 4
         return _FLAG_SIZE + lp_int_size(ms_delta) + lp_int_size(seq_delta)
 
-    def entry_size(self, stream_id: tuple[int, int], flat: tuple[bytes, ...]) -> int:
-        """Bytes one entry takes in this node: flags, id deltas, [count, fields,] values, lp-count."""
-        size = self._id_size(*stream_id)
-        nfields = len(flat) // 2
-        if flat[0::2] == self.master_fields:
-            return size + _strings_size(flat[1::2]) + self.same_tail
-        return size + lp_int_size(nfields) + _strings_size(flat) + lp_int_size(nfields * 2 + 4)
-
     def add(self, stream_id: tuple[int, int], flat: tuple[bytes, ...]) -> None:
-        """Store an entry above every other of the node and account for its bytes (XADD's
-        common case, one field that is the master's, is inlined in :meth:`Stream.append_now`)."""
+        """Store an entry above every other of the node and account for its bytes: flags, id
+        deltas, [field count, fields,] values, lp-count (XADD's common case, one field that
+        is the master's, is inlined in :meth:`Stream.append_now`)."""
         if self.items is None:
             self.thaw()
-        self.size += self.entry_size(stream_id, flat)
-        if flat[0::2] != self.master_fields:
-            item = list(flat)
-        elif self.single_field is not None:
-            item = flat[1]
+        ms, seq = stream_id
+        size = self._id_size(ms, seq)
+        if flat[0::2] == self.master_fields:
+            values = flat[1::2]
+            size += _strings_size(values) + self.same_tail
+            item = values if self.single_field is None else values[0]
         else:
-            item = flat[1::2]
-        self.push_id(stream_id[0] - self.master_ms, stream_id[1])
+            nfields = len(flat) // 2
+            size += lp_int_size(nfields) + _strings_size(flat) + lp_int_size(nfields * 2 + 4)
+            item = list(flat)
+            self.own = True
+        self.size += size
+        self.push_id(ms - self.master_ms, seq)
         self.items.append(item)  # type: ignore[union-attr]
         self.live += 1
         self.last_id = stream_id
@@ -307,12 +307,14 @@ class ListpackNode:
     # -- frozen storage
 
     def freeze(self) -> None:
-        """Pack the values, when every entry is one value under the master field."""
+        """Pack the values into ``blob``, when every entry has the master fields."""
         items = self.items
-        if not items or self.single_field is None:
+        if not items or self.own:
             return
+        if self.single_field is None:
+            items = list(chain.from_iterable(items))
         try:
-            blob = b"".join(items)  # a TypeError when some entry has its own fields (a list)
+            blob = b"".join(items)
             ends = array("I", accumulate(map(len, items)))  # an OverflowError past 4 GB
         except (TypeError, OverflowError):
             return
@@ -345,9 +347,17 @@ class ListpackNode:
         if self.items is not None:
             return self.items[start:stop]
         blob, ends = self.blob, self.ends
-        bounds = ends[start:stop]  # type: ignore[index]
-        begins = chain((ends[start - 1] if start else 0,), bounds)  # type: ignore[index]
-        return [blob[begin:end] for begin, end in zip(begins, bounds)]  # type: ignore[index]
+        width = len(self.master_fields)
+        if stop is None:
+            stop = len(self.ms)
+        low = start * width
+        bounds = ends[low:stop * width]  # type: ignore[index]
+        begins = chain((ends[low - 1] if low else 0,), bounds)  # type: ignore[index]
+        values = [blob[begin:end] for begin, end in zip(begins, bounds)]  # type: ignore[index]
+        if width == 1:
+            return values
+        each = iter(values)
+        return list(zip(*[each] * width))  # one tuple of values per entry
 
     # -- reads
 
@@ -412,7 +422,7 @@ class ListpackNode:
         """``[[b"ms-seq", flat], ...]`` (reply rows) for the entries ``start:stop``."""
         base = self.master_ms
         ids = zip(self.ms[start:stop], self.seq[start:stop])
-        if self.items is None:  # frozen: values under the one master field, in the blob (values() inlined)
+        if self.items is None and self.single_field is not None:  # frozen, one field: values() inlined
             field, blob, ends = self.single_field, self.blob, self.ends
             bounds = ends[start:stop]  # type: ignore[index]
             begins = chain((ends[start - 1] if start else 0,), bounds)  # type: ignore[index]
@@ -436,6 +446,7 @@ class ListpackNode:
         new.live, new.deleted, new.size, new.same_tail = self.live, self.deleted, self.size, self.same_tail
         new.ms, new.seq = self.ms[:], self.seq[:]
         new.items = None if self.items is None else list(self.items)
+        new.own = self.own
         new.blob, new.ends = self.blob, None if self.ends is None else self.ends[:]
         return new
 

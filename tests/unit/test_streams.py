@@ -350,3 +350,19 @@ def test_closed_nodes_are_frozen_and_read_alike():
     s.delete((2**33, 0))
     s.delete((2**33, 1))
     assert len(s.nodes) == 1 and first.items == [b"x", b"y", b"x", b"y"]
+
+
+def test_nodes_with_several_master_fields_freeze_too_and_own_fields_do_not():
+    s = Stream()
+    for i in range(1, 8):
+        s.append((i, 0), (b"a", b"%d" % i, b"b", b"x" * i), 4096, 3)
+    s.append((8, 0), (b"a", b"1", b"c", b"2"), 4096, 3)  # own fields: its node stays unpacked
+    s.append((9, 0), (b"a", b"1", b"b", b"2"), 4096, 3)
+    s.append((10, 0), (b"a", b"1", b"b", b"2"), 4096, 3)
+    first, second, third = s.nodes[:3]
+    assert first.items is None and first.blob == b"1x2xx3xxx" and second.items is None
+    assert third.own and third.items is not None and len(s.nodes) == 4
+    assert s.get((2, 0)) == [b"a", b"2", b"b", b"xx"] and s.get((8, 0)) == [b"a", b"1", b"c", b"2"]
+    assert s.range((2, 0), (5, 0), 2, rev=True) == [((5, 0), [b"a", b"5", b"b", b"xxxxx"]),
+                                                    ((4, 0), [b"a", b"4", b"b", b"xxxx"])]
+    assert s.delete((2, 0)) and first.items == [(b"1", b"x"), (b"3", b"xxx")]
