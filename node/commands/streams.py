@@ -237,6 +237,14 @@ def _trim(stream: Stream, args: TrimArgs) -> int:
 # -- XADD -----------------------------------------------------------------------------------------
 
 
+def _payload(fields: tuple[bytes, ...]) -> int:
+    """The entry's total length, refused past what a listpack can hold."""
+    payload = sum(map(len, fields))
+    if payload > STREAM_LISTPACK_MAX_SIZE:
+        raise CommandError(ELEMENTS_TOO_LARGE)
+    return payload
+
+
 def _new_id(stream: Stream, args: TrimArgs, now_ms: int) -> tuple[int, int]:
     """The id XADD will use (streamAppendItem's choice), checked above the stream's top."""
     last = stream.last_id
@@ -311,15 +319,18 @@ def _xadd(client, argv, stream=_NOT_LOOKED_UP):
         raise CommandError(errors.WRONGTYPE)
     elif stream.last_id == MAX_ID:
         raise CommandError(ID_EXHAUSTED)
-    if args is None:
-        new_id = stream.next_id(server.clock.ms)  # not None: MAX_ID is refused above
-    else:
-        new_id = _new_id(stream, args, server.clock.ms)
+    now_ms = server.clock.ms
+    max_bytes, max_entries = config.stream_node_max_bytes, config.stream_node_max_entries
     fields = tuple(argv[field_pos:])
-    payload = len(fields[0]) + len(fields[1]) if nargs == 2 else sum(map(len, fields))
-    if payload > STREAM_LISTPACK_MAX_SIZE:
-        raise CommandError(ELEMENTS_TOO_LARGE)
-    stream.append(new_id, fields, config.stream_node_max_bytes, config.stream_node_max_entries, payload)
+    if args is not None and args.id_given:
+        new_id = _new_id(stream, args, now_ms)
+        stream.append(new_id, fields, max_bytes, max_entries, _payload(fields))
+    else:
+        payload = _payload(fields)
+        new_id = stream.append_now(now_ms, fields[0], fields[1], max_bytes, max_entries) if nargs == 2 else None
+        if new_id is None:
+            new_id = stream.next_id(now_ms)  # not None: MAX_ID is refused above
+            stream.append(new_id, fields, max_bytes, max_entries, payload)
     base = db.clock.dirty
     if created:
         db.set(key, stream)
