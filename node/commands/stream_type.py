@@ -650,10 +650,12 @@ class Stream:
         node = nodes[-1]
         live, deleted = node.live, node.deleted
         n = len(value)
-        if (field != node.single_field or (max_entries and live + deleted >= max_entries)
-                or live > 127 or deleted > 127 or not 0 < max_bytes <= STREAM_LISTPACK_MAX_SIZE
-                or node.size + 4 + len(field) + n >= max_bytes):
-            return None  # the general path decides (a new node, counters of 3+ bytes, ...)
+        if field != node.single_field or (max_entries and live + deleted >= max_entries):
+            return None  # the general path: the entry has its own fields, or a new node
+        limit = max_bytes if 0 < max_bytes <= STREAM_LISTPACK_MAX_SIZE else STREAM_LISTPACK_MAX_SIZE
+        counters = (2 if live <= 127 else lp_int_size(live)) + (2 if deleted <= 127 else lp_int_size(deleted))
+        if node.size + counters + len(field) + n >= limit:
+            return None  # a new node (_node_full's test)
         ms_delta = ms - node.master_ms
         seq_delta = seq - node.master_seq
         if n and n <= 63 and value[0] not in _NUMERIC_START:

@@ -299,7 +299,7 @@ def test_append_now_lays_out_nodes_as_append_does():
     """Stream.append_now (XADD * f v inlined) against the general append, same ids: the same
     nodes, sizes and stored items, including its refusals (new node, seq wrapping)."""
     rng = random.Random(3)
-    for max_bytes, max_entries in ((4096, 100), (120, 0), (0, 7), (300, 200)):
+    for max_bytes, max_entries in ((4096, 100), (120, 0), (0, 7), (300, 200), (5000, 0), (0, 0)):
         fast, general = Stream(), Stream()
         now = 5
         for _ in range(600):
