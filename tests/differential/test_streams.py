@@ -465,8 +465,11 @@ def _random_bound(rng: random.Random, ids: list[bytes], low: bool) -> str:
     return ("(" if rng.random() < 0.3 else "") + stream_id
 
 
-def test_random_reads_and_writes(differ):
-    """A seeded walk over two streams mixing every core command, replies compared (RESP2)."""
+@pytest.mark.parametrize("max_entries,fields", [(100, [["f"]]), (3, [["f"], ["f"], ["f", "g"], ["g"]])])
+def test_random_reads_and_writes(differ, setting, max_entries, fields):
+    """A seeded walk over two streams mixing every core command, replies compared (RESP2);
+    with small nodes and mixed field sets, reads and deletes go through closed (packed) nodes."""
+    setting("stream-node-max-entries", str(max_entries))
     rng = random.Random(11)
     ms = {"a": 1, "b": 1}
     known: list[bytes] = []
@@ -475,8 +478,9 @@ def test_random_reads_and_writes(differ):
         op = rng.random()
         if op < 0.35:
             ms[key] += rng.choice([0, 1, 2])
+            pairs = [x for name in rng.choice(fields) for x in (name, str(rng.randint(0, 9)))]
             reply = differ.check("XADD", key, rng.choice([f"{ms[key]}-*", f"{ms[key]}-{rng.randint(0, 2)}"]),
-                                 "f", str(rng.randint(0, 9)), resp3=False)
+                                 *pairs, resp3=False)
             if isinstance(reply, bytes):
                 known.append(reply)
         elif op < 0.45:
