@@ -330,7 +330,7 @@ def stream_node_listpack(node, entries) -> bytes:
     parts += [lp_entry(f) for f in fields]
     parts.append(_lp_integer(0))
     for (ms, seq), flat in entries:
-        names = flat[0::2]
+        names = tuple(flat[0::2])  # flat may be a list
         same = names == fields
         parts += [_lp_integer(_SAMEFIELDS if same else 0), _lp_integer(_int64(ms - master_ms)),
                   _lp_integer(_int64(seq - master_seq))]
