@@ -421,14 +421,14 @@ class ListpackNode:
     def rows(self, start: int = 0, stop: int | None = None) -> list[list]:
         """``[[b"ms-seq", flat], ...]`` (reply rows) for the entries ``start:stop``."""
         base = self.master_ms
-        ids = zip(self.ms[start:stop], self.seq[start:stop])
         if self.items is None and self.single_field is not None:  # frozen, one field: values() inlined
             field, blob, ends = self.single_field, self.blob, self.ends
             bounds = ends[start:stop]  # type: ignore[index]
             begins = chain((ends[start - 1] if start else 0,), bounds)  # type: ignore[index]
             return [[b"%d-%d" % (ms + base, seq), (field, blob[begin:end])]  # type: ignore[index]
-                    for (ms, seq), begin, end in zip(ids, begins, bounds)]
-        return [[b"%d-%d" % (ms + base, seq), flat] for (ms, seq), flat in zip(ids, self.flats(start, stop))]
+                    for ms, seq, begin, end in zip(self.ms[start:stop], self.seq[start:stop], begins, bounds)]
+        return [[b"%d-%d" % (ms + base, seq), flat]
+                for ms, seq, flat in zip(self.ms[start:stop], self.seq[start:stop], self.flats(start, stop))]
 
     # -- removal, copy
 
