@@ -273,14 +273,6 @@ class ListpackNode:
     def lp_bytes(self) -> int:
         return self.size + lp_int_size(self.live) + lp_int_size(self.deleted)
 
-    def _id_size(self, ms: int, seq: int) -> int:
-        """Flags and the two id deltas from the master id."""
-        ms_delta = ms - self.master_ms
-        seq_delta = seq - self.master_seq
-        if 0 <= ms_delta <= 127 and 0 <= seq_delta <= 127:
-            return _FLAG_SIZE + 4
-        return _FLAG_SIZE + lp_int_size(ms_delta) + lp_int_size(seq_delta)
-
     def add(self, stream_id: tuple[int, int], flat: tuple[bytes, ...]) -> None:
         """Store an entry above every other of the node and account for its bytes: flags, id
         deltas, [field count, fields,] values, lp-count (XADD's common case, one field that
@@ -288,7 +280,12 @@ class ListpackNode:
         if self.items is None:
             self.thaw()
         ms, seq = stream_id
-        size = self._id_size(ms, seq)
+        ms_delta = ms - self.master_ms
+        seq_delta = seq - self.master_seq
+        if 0 <= ms_delta <= 127 and 0 <= seq_delta <= 127:
+            size = _FLAG_SIZE + 4
+        else:
+            size = _FLAG_SIZE + lp_int_size(ms_delta) + lp_int_size(seq_delta)
         if flat[0::2] == self.master_fields:
             values = flat[1::2]
             size += _strings_size(values) + self.same_tail
@@ -299,7 +296,7 @@ class ListpackNode:
             item = list(flat)
             self.own = True
         self.size += size
-        self.push_id(ms - self.master_ms, seq)
+        self.push_id(ms_delta, seq)
         self.items.append(item)  # type: ignore[union-attr]
         self.live += 1
         self.last_id = stream_id
