@@ -7,21 +7,21 @@ the way Redis's ``streamCompareID`` does. :func:`format_id` writes ``b"ms-seq"``
 ``parse_*`` functions are Redis 7.0's id parsers (``streamGenericParseIDOrReply`` and its
 strict, interval and XADD forms) with its exact error.
 
-A :class:`Stream` keeps its entries in its listpack nodes (below), each holding its ids in
-two ``array('Q')`` (ms, seq) and one object per entry: the values only when the entry has
-the node's master fields (a bare value for one field), as Redis's listpacks do. Lookups
-bisect the nodes' master ids, then the node's arrays: O(log n); ranges walk the nodes both
-ways; XADD appends to the last node. About 24 bytes per entry plus its values.
+A :class:`Stream` keeps its entries in its listpack nodes (below, :class:`ListpackNode`):
+per node the ids in two arrays (ms counted from the master id, seq; 32-bit while they fit)
+and, per entry, only its values when it has the node's master fields, as Redis's
+listpacks do; a closed node packs its values into one blob. Lookups bisect the nodes'
+master ids, then the node's arrays: O(log n); ranges walk the nodes both ways; XADD
+appends to the last node. About 12 bytes per entry plus its values' bytes, once packed.
 
 Listpack nodes. Redis stores a stream as a radix tree of listpacks ("nodes"); a node is
 closed when it holds ``stream-node-max-entries`` entries (deleted ones included) or when
 adding the next entry would reach ``stream-node-max-bytes``. Deleted entries stay in their
 node as tombstones until the whole node empties (then the node goes); here they are
-counted, not stored. ``MAXLEN ~`` /
-``MINID ~`` trimming removes only whole nodes, so its visible result (XLEN) depends on the
-node boundaries. :class:`Stream` therefore keeps one small :class:`ListpackNode` per Redis
-node: its master id and master fields, its last id, its live and deleted counts, and its
-size in bytes computed with listpack's encoding rules (integers and integer-looking strings
+counted, not stored. ``MAXLEN ~`` / ``MINID ~`` trimming removes only whole nodes, so its
+visible result (XLEN) depends on the node boundaries. :class:`Stream` therefore keeps one
+:class:`ListpackNode` per Redis node: besides its entries, its master id and master
+fields, its last id, its live and deleted counts, and its size in bytes computed with listpack's encoding rules (integers and integer-looking strings
 in 1-9 bytes, strings with a 1/2/5-byte header, each element followed by its back-length),
 so a node closes on the same XADD as Redis's. The emulation is exact for entries added by
 XADD in this process (any fields, any ids, XDEL/XTRIM tombstones included); it does not
