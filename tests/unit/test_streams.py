@@ -366,3 +366,46 @@ def test_nodes_with_several_master_fields_freeze_too_and_own_fields_do_not():
     assert s.range((2, 0), (5, 0), 2, rev=True) == [((5, 0), [b"a", b"5", b"b", b"xxxxx"]),
                                                     ((4, 0), [b"a", b"4", b"b", b"xxxx"])]
     assert s.delete((2, 0)) and first.items == [(b"1", b"x"), (b"3", b"xxx")]
+
+
+def test_storage_against_a_plain_model():
+    """Random appends (both paths), deletes, trims and copies on small nodes: every read
+    (get, in, range both ways with counts, first/last) agrees with a plain sorted dict."""
+    rng = random.Random(7)
+    for max_entries, max_bytes in ((3, 4096), (5, 60), (0, 200)):
+        s, model = Stream(), {}
+        now = 1
+        for step in range(1500):
+            op = rng.random()
+            if op < 0.6:
+                now += rng.choice([0, 0, 1, 3, 2**33])
+                shape = rng.choice([[b"f"], [b"f"], [b"f", b"g"], [b"g"]])
+                flat = tuple(x for name in shape for x in (name, rng.choice([b"", b"1", b"v" * rng.randint(1, 9)])))
+                new_id = s.append_now(now, *flat, max_bytes, max_entries) if len(flat) == 2 else None
+                if new_id is None:
+                    new_id = s.next_id(now)
+                    s.append(new_id, flat, max_bytes, max_entries)
+                model[new_id] = list(flat)
+            elif op < 0.8 and model:
+                victim = rng.choice(list(model))
+                assert s.delete(victim)
+                del model[victim]
+            elif op < 0.85:
+                removed = s.trim(st.TRIM_MAXLEN, rng.randint(0, 40), None, rng.random() < 0.5, 0)
+                for stream_id in sorted(model)[:removed]:
+                    del model[stream_id]
+            elif op < 0.87:
+                s = s.copy()
+            ids = sorted(model)
+            assert len(s) == len(ids) and s.last_entry_id() == (ids[-1] if ids else None)
+            if step % 7 == 0 and ids:
+                a, b = sorted(rng.choice(ids + [(0, 0), (now, 5)]) for _ in range(2))
+                count = rng.choice([0, 1, 2, 5])
+                expected = [(i, model[i]) for i in ids if a <= i <= b]
+                forward = [(i, list(f)) for i, f in s.range(a, b, count)]
+                backward = [(i, list(f)) for i, f in s.range(a, b, count, rev=True)]
+                assert forward == (expected[:count] if count else expected)
+                assert backward == (expected[::-1][:count] if count else expected[::-1])
+                probe = rng.choice(ids)
+                assert list(s.get(probe)) == model[probe] and probe in s
+                assert s.first_id == ids[0] and [i for i, _ in s.items()] == ids
