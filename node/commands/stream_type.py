@@ -430,11 +430,25 @@ class ListpackNode:
     # -- removal, copy
 
     def remove(self, start: int, stop: int) -> None:
-        """Drop the stored entries ``start:stop`` (the counters are the caller's)."""
-        self.thaw()
+        """Drop the stored entries ``start:stop`` (the counters are the caller's). A packed
+        node stays packed, unless the entries go from its head (trims, queue-like XDELs:
+        unpacked once, later removals are cheap there)."""
+        if self.items is not None or not start:
+            self.thaw()
+            del self.items[start:stop]  # type: ignore[union-attr]
+        else:
+            self._remove_packed(start, stop)
         del self.ms[start:stop]
         del self.seq[start:stop]
-        del self.items[start:stop]  # type: ignore[union-attr]
+
+    def _remove_packed(self, start: int, stop: int) -> None:
+        width = len(self.master_fields)
+        low, high = start * width, stop * width
+        ends = self.ends
+        begin, end = ends[low - 1], ends[high - 1]  # type: ignore[index]
+        gap = end - begin
+        self.blob = self.blob[:begin] + self.blob[end:]  # type: ignore[index]
+        self.ends = ends[:low] + array("I", [offset - gap for offset in ends[high:]])  # type: ignore[index]
 
     def copy(self) -> "ListpackNode":
         new = ListpackNode.__new__(ListpackNode)

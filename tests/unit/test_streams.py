@@ -334,9 +334,11 @@ def test_closed_nodes_are_frozen_and_read_alike():
     assert s.range((1033, 0), (1034, 104)) == everything[98:104]
     assert s.range((1033, 0), (1034, 104), 3, rev=True) == everything[101:104][::-1]
     c = s.copy()
-    assert s.delete((1000 + 50 // 3, 50)) and first.items is not None
+    assert s.delete((1000 + 50 // 3, 50)) and first.items is None  # stays packed
     assert s.items() == everything[:49] + everything[50:] and c.items() == everything
-    assert s.trim(st.TRIM_MAXLEN, 0, None, False, 0) == 250 and len(s) == 0
+    assert s.delete((1000, 1)) and first.items is not None  # from the head: unpacked
+    assert s.items() == everything[1:49] + everything[50:]
+    assert s.trim(st.TRIM_MAXLEN, 0, None, False, 0) == 249 and len(s) == 0
     # ids too far apart for 32 bits: 64-bit arrays, from the entry that needs them on
     s = Stream()
     for ms, seq in ((5, 0), (6, 2**32), (2**33, 0)):
@@ -365,7 +367,8 @@ def test_nodes_with_several_master_fields_freeze_too_and_own_fields_do_not():
     assert s.get((2, 0)) == [b"a", b"2", b"b", b"xx"] and s.get((8, 0)) == [b"a", b"1", b"c", b"2"]
     assert s.range((2, 0), (5, 0), 2, rev=True) == [((5, 0), [b"a", b"5", b"b", b"xxxxx"]),
                                                     ((4, 0), [b"a", b"4", b"b", b"xxxx"])]
-    assert s.delete((2, 0)) and first.items == [(b"1", b"x"), (b"3", b"xxx")]
+    assert s.delete((2, 0)) and first.items is None and first.blob == b"1x3xxx"
+    assert s.get((3, 0)) == [b"a", b"3", b"b", b"xxx"] and list(first.ends) == [1, 2, 3, 6]
 
 
 def test_storage_against_a_plain_model():
