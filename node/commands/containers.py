@@ -37,6 +37,7 @@ deleted after the snapshot are skipped when reached.
 from __future__ import annotations
 
 import bisect
+import itertools
 import random
 import time
 import weakref
@@ -49,6 +50,7 @@ SMALL = 64  # containers up to this size are copied for each random pick
 MAX_MISSES = 16
 MAX_CACHED = 16  # containers with a cached pick list (and, separately, a SCAN snapshot)
 IDLE_SECONDS = 300.0  # cached lists unused this long are dropped
+PRUNE_EVERY = 256  # pick lists are pruned when one is added, else once per this many picks
 SCAN_BUDGET = 10  # at most COUNT x this snapshot entries are examined per SCAN call
 _OFFSET = 1 << 63  # hash() is a signed 64-bit value; cursors are unsigned
 
@@ -89,6 +91,7 @@ class _Cached:
 
 
 _picks: OrderedDict[int, _Cached] = OrderedDict()
+_pick_ticks = itertools.count(1)
 _scans: OrderedDict[int, _Cached] = OrderedDict()
 
 
@@ -130,9 +133,13 @@ def _pick_list(container: Any) -> _Cached:
         or n < entry.size >> 1
     ):
         entry = _Cached(_picks, container, list(container))
+        created = True
+    else:
+        created = False
     entry.used = now
     _picks.move_to_end(key)
-    _prune(_picks, now)
+    if created or not next(_pick_ticks) % PRUNE_EVERY:  # the cache grew, or now and then
+        _prune(_picks, now)
     return entry
 
 

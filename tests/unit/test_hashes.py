@@ -479,3 +479,23 @@ def test_parse_long_is_string2ll(raw):
     from node.commands.keys import parse_ll
 
     assert containers.parse_long(raw) == parse_ll(raw)
+
+
+def test_pick_cache_stays_bounded_and_drops_idle_lists(monkeypatch):
+    """Pick lists: at most MAX_CACHED, and one unused for IDLE_SECONDS goes within PRUNE_EVERY
+    picks of another container (pruning is not done on every pick)."""
+    containers.clear_caches()
+    sets = [set(range(i * 1000, i * 1000 + 200)) for i in range(containers.MAX_CACHED + 5)]
+    for s in sets:
+        assert containers.pick(s) in s
+    assert len(containers._picks) == containers.MAX_CACHED
+    now = [containers.time.monotonic() + 1.0]
+    monkeypatch.setattr(containers.time, "monotonic", lambda: now[0])
+    idle, busy = sets[-1], set(range(-4 * containers.PRUNE_EVERY, 0))  # busy: no rebuild below
+    containers.pick(idle)
+    containers.pick(busy)
+    now[0] += containers.IDLE_SECONDS + 1
+    for _ in range(containers.PRUNE_EVERY):
+        containers.pick(busy)
+    assert id(idle) not in containers._picks and id(busy) in containers._picks
+    containers.clear_caches()
