@@ -297,7 +297,7 @@ class ClusterNode:
         (``spec.single_key``: GET, SET, ...), cluster OK, no slot open, the slot is mine: one
         CRC16 (``binascii.crc_hqx`` inline, the same function as crcmod's XMODEM) and one
         list index."""
-        if client.asking or client.in_exec:
+        if client.asking:
             return self._route_flagged(client, spec, argv)
         index = spec.single_key
         if index and len(argv) > index:
@@ -310,6 +310,8 @@ class ClusterNode:
                     slot = _crc16(key, 0) & 0x3FFF
                 if state.slots[slot] is state.myself:
                     return None
+        if client.in_exec:
+            return None  # EXEC routed the keys of its commands together
         return self._route_keys(client, spec, argv, False)
 
     def _route_flagged(self, client: "Client", spec: "CommandSpec", argv: list[bytes]) -> str | None:

@@ -169,6 +169,7 @@ class Database:
         "on_miss",
         "_heap",
         "_scan_log",
+        "_on_new",
         "_scan_log_id",
         "_scan_log_limit",
         "_scan_logs",
@@ -199,6 +200,9 @@ class Database:
         # length at which it retires, and every log still usable by a cursor:
         # id -> [keys, last used ms, end mark], least recently used first.
         self._scan_log: list[bytes] | None = None
+        # Called with each key set() creates, or None: appends to the current SCAN log (and
+        # keeps ClusterDatabase's per-slot index); only set while there is work to do.
+        self._on_new: Callable[[bytes], None] | None = None
         self._scan_log_id = 0
         self._scan_log_limit = 0
         self._scan_logs: OrderedDict[int, list] = OrderedDict()
@@ -289,9 +293,9 @@ class Database:
     def set(self, key: bytes, value: object, *, keep_ttl: bool = False) -> None:
         """Store ``value`` (a new key or an overwrite). Clears the TTL unless ``keep_ttl``."""
         data = self.data
-        log = self._scan_log
-        if log is not None and key not in data:
-            self._scan_append(log, key)
+        on_new = self._on_new
+        if on_new is not None and key not in data:
+            on_new(key)
         data[key] = value
         clock = self.clock
         if clock.lfu:
@@ -557,7 +561,7 @@ class Database:
                 break
             del logs[log_id]
             if log_id == self._scan_log_id:
-                self._scan_log = None
+                self._set_scan_log(None)
         if self._rk_keys is not None and now_ms - self._rk_used >= SCAN_IDLE_MS:
             self._rk_keys = None
 
@@ -568,13 +572,15 @@ class Database:
         logs = self._scan_logs
         log = self._scan_log
         if log is not None and len(log) > 2 * len(self.data) + SCAN_SLACK:
-            log = self._scan_log = None  # mostly deleted keys: walking it would be slow
+            log = None  # mostly deleted keys: walking it would be slow
+            self._set_scan_log(None)
         if log is not None and self._scan_log_id in logs:
             entry = logs[self._scan_log_id]
             entry[2] = len(log)
             return self._scan_log_id
         log_id = next(_scan_ids) & 0xFFFFFFFF or next(_scan_ids)
-        log = self._scan_log = list(self.data)
+        log = list(self.data)
+        self._set_scan_log(log)
         self._scan_log_id = log_id
         self._scan_log_limit = len(log) + max(SCAN_SLACK, len(log) // 2)
         logs[log_id] = [log, self.clock.ms, len(log)]
@@ -582,13 +588,21 @@ class Database:
             logs.popitem(last=False)
         return log_id
 
+    def _set_scan_log(self, log: list[bytes] | None) -> None:
+        """The current insertion log (None: none); set() appends new keys while there is one."""
+        self._scan_log = log
+        self._on_new = self._log_new if log is not None else None
+
+    def _log_new(self, key: bytes) -> None:
+        self._scan_append(self._scan_log, key)  # type: ignore[arg-type]
+
     def _scan_append(self, log: list[bytes], key: bytes) -> None:
         log.append(key)
         if len(log) > self._scan_log_limit or len(log) > 2 * len(self.data) + SCAN_SLACK:
-            self._scan_log = None  # retired: iterations on it finish on it, new ones start afresh
+            self._set_scan_log(None)  # retired: iterations on it finish on it, new ones start afresh
 
     def _drop_caches(self) -> None:
-        self._scan_log = None
+        self._set_scan_log(None)
         self._scan_logs.clear()
         self._rk_keys = None
 
@@ -631,6 +645,7 @@ class ClusterDatabase(Database):
         self.slot_of = slot_of
         self.slot_keys: list[list[bytes] | None] = [None] * 16384
         self.slot_counts = [0] * 16384
+        self._on_new = self._index_new
 
     @classmethod
     def replacing(cls, old: Database, slot_of: Callable[[bytes], int]) -> "ClusterDatabase":
@@ -690,27 +705,32 @@ class ClusterDatabase(Database):
                     break
         return out
 
-    def _compact(self, slot: int) -> list[bytes]:
+    def _compact(self, slot: int, also: bytes | None = None) -> list[bytes]:
+        """Drop stale and repeated entries of ``slot``'s list (``also``: a key being created,
+        not in ``data`` yet, that stays)."""
         data = self.data
-        live = list(dict.fromkeys(key for key in self.slot_keys[slot] or () if key in data))  # type: ignore[union-attr]
+        live = list(dict.fromkeys(key for key in self.slot_keys[slot] or () if key in data or key == also))  # type: ignore[union-attr]
         self.slot_keys[slot] = live or None
         return live
 
-    def set(self, key: bytes, value: object, *, keep_ttl: bool = False) -> None:
-        if key not in self.data:
-            slot = self.slot_of(key)
-            keys = self.slot_keys[slot]
-            count = self.slot_counts[slot] + 1
-            self.slot_counts[slot] = count
-            if keys is None:
-                self.slot_keys[slot] = [key]
-            else:
-                keys.append(key)
-                if len(keys) > 2 * count + 8:
-                    Database.set(self, key, value, keep_ttl=keep_ttl)
-                    self._compact(slot)
-                    return
-        Database.set(self, key, value, keep_ttl=keep_ttl)
+    def _set_scan_log(self, log: list[bytes] | None) -> None:
+        self._scan_log = log  # _on_new stays _index_new, which also feeds the log
+
+    def _index_new(self, key: bytes) -> None:
+        """set() is creating ``key``: count it in its slot and list it (and log it for SCAN)."""
+        slot = self.slot_of(key)
+        keys = self.slot_keys[slot]
+        count = self.slot_counts[slot] + 1
+        self.slot_counts[slot] = count
+        if keys is None:
+            self.slot_keys[slot] = [key]
+        else:
+            keys.append(key)
+            if len(keys) > 2 * count + 8:
+                self._compact(slot, also=key)
+        log = self._scan_log
+        if log is not None:
+            self._scan_append(log, key)
 
     def _remove(self, key: bytes) -> None:
         Database._remove(self, key)

@@ -76,8 +76,21 @@ def test_replacing_takes_over_keys():
 
 
 def test_standalone_database_has_no_index():
-    assert not hasattr(Database(0, Clock(0)), "slot_keys")
-    assert Database.set is not ClusterDatabase.set
+    db = Database(0, Clock(0))
+    assert not hasattr(db, "slot_keys")
+    assert db._on_new is None  # set() does no per-new-key work without a SCAN log
+
+
+def test_cluster_index_and_scan_log_both_follow_new_keys():
+    db = ClusterDatabase(0, Clock(0), key_hash_slot)
+    db.set(b"before", b"1")
+    db._join_scan_log()  # SCAN 0 starts the insertion log
+    db.set(b"foo", b"1")
+    assert db._scan_log[-1] == b"foo"
+    assert db.count_keys_in_slot(12182) == 1 and db.keys_in_slot(12182, 5) == [b"foo"]
+    db._drop_caches()
+    db.set(b"{foo}2", b"1")
+    assert db._scan_log is None and db.count_keys_in_slot(12182) == 2
 
 
 # -- routing glue ---------------------------------------------------------------------------------
