@@ -18,7 +18,8 @@ import time
 import pytest
 import redis
 
-from tests.differential.test_streams import add, on_both
+from tests.differential.test_streams import add
+from tests.support.keyspace_events import collect
 from tests.support.rawconn import RawConnection, Reply, ServerError
 
 GROUP_COMMANDS = ("xgroup", "xreadgroup", "xack", "xpending", "xclaim", "xautoclaim", "xinfo")
@@ -606,7 +607,7 @@ def test_group_changes_do_not_touch_watched_keys(differ, write):
         client.execute_command("PING")
         return client.execute_command("EXEC")
 
-    on_both(differ, run)
+    differ.fresh(run, 1)
 
 
 def test_mkstream_touches_watched_key(differ):
@@ -619,7 +620,7 @@ def test_mkstream_touches_watched_key(differ):
         client.execute_command("PING")
         return client.execute_command("EXEC")
 
-    assert on_both(differ, run) is None
+    assert differ.fresh(run, 1) is None
 
 
 def test_dirty_counts(differ):
@@ -651,7 +652,7 @@ def test_dirty_counts(differ):
             deltas.append((cmd, changes(client) - before > 0))
         return deltas
 
-    on_both(differ, run)
+    differ.fresh(run, 1)
 
 
 NOTIFY_STEPS = [
@@ -666,30 +667,10 @@ NOTIFY_STEPS = [
 ]
 
 
-def test_keyspace_notifications(differ, setting):
-    setting("notify-keyspace-events", "KEA")
-
-    def run(client):
-        port = client.connection_pool.connection_kwargs["port"]
-        sub = RawConnection(port)
-        sub.call("PSUBSCRIBE", "__key*@*__:*")
-        sub.call("SUBSCRIBE", "sentinel")
-        events = []
-        for step in NOTIFY_STEPS:
-            try:
-                client.execute_command(*step)
-            except redis.ResponseError:
-                pass
-            client.execute_command("PUBLISH", "sentinel", "x")
-            while True:
-                message = sub.read_reply().value
-                if message[0].value == b"message":
-                    break
-                events.append((message[2].value, message[3].value))
-        sub.close()
-        return events
-
-    events = on_both(differ, run)
+def test_keyspace_notifications(ours_server, real_server):
+    lines = [" ".join(step) for step in NOTIFY_STEPS]
+    events = collect(real_server.port, "KEA", lines)
+    assert collect(ours_server.port, "KEA", lines) == events
     assert (b"__keyevent@0__:xgroup-createconsumer", b"n") in events
 
 
@@ -783,4 +764,4 @@ def test_keymiss_events(differ, setting):
         sub.close()
         return events
 
-    assert on_both(differ, run)
+    assert differ.fresh(run, 1)

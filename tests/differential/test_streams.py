@@ -15,30 +15,13 @@ import re
 import pytest
 import redis
 
+from tests.support.keyspace_events import collect
 from tests.support.rawconn import RawConnection, ServerError, plain
 from tests.support.wait import wait_for
 
 STREAM_COMMANDS = ("xadd", "xlen", "xrange", "xrevrange", "xdel", "xtrim", "xsetid", "xread")
 UINT64_MAX = str(2**64 - 1)
 ID_PATTERN = re.compile(rb"^\d+-\d+$")
-
-
-def conn(differ, which: str) -> redis.Redis:
-    port = differ.ours_port if which == "ours" else differ.real_port
-    return redis.Redis(port=port, protocol=2, single_connection_client=True, driver_info=None)
-
-
-def on_both(differ, fn):
-    """Run ``fn(client)`` on each server with a fresh connection; compare and return the result."""
-    results = {}
-    for which in ("ours", "real"):
-        client = conn(differ, which)
-        try:
-            results[which] = fn(client)
-        finally:
-            client.close()
-    assert results["ours"] == results["real"], f"ours: {results['ours']!r}\nreal: {results['real']!r}"
-    return results["real"]
 
 
 def add(differ, key: str, *ids: str, fields=("f", "v")) -> None:
@@ -390,7 +373,7 @@ def test_star_ids_fill_nodes_as_redis(differ, setting, seed, max_entries, max_by
         out.append(client.execute_command("XINFO", "STREAM", "w", "FULL", "COUNT", "0"))
         return out
 
-    on_both(differ, run)
+    differ.fresh(run, 1)
 
 
 def _random_walk(rng: random.Random, client: redis.Redis, steps: int) -> list:
@@ -449,7 +432,7 @@ def test_random_walk_with_approximate_trims(differ, setting, seed, max_entries, 
         client.execute_command("DEL", "w")
         return _random_walk(random.Random(seed), client, 1500)
 
-    on_both(differ, run)
+    differ.fresh(run, 1)
 
 
 def _random_bound(rng: random.Random, ids: list[bytes], low: bool) -> str:
@@ -651,7 +634,7 @@ def test_watch(differ, write):
         client.execute_command("PING")
         return client.execute_command("EXEC")
 
-    on_both(differ, run)
+    differ.fresh(run, 1)
 
 
 DIRTY_CASES = [
@@ -679,7 +662,7 @@ def test_dirty_counts(differ):
             deltas.append((cmd, changes(client) - before))
         return deltas
 
-    on_both(differ, run)
+    differ.fresh(run, 1)
 
 
 NOTIFY_STEPS = [
@@ -692,30 +675,10 @@ NOTIFY_STEPS = [
 
 
 @pytest.mark.parametrize("flags", ["KEA", "KEAn", "Et"])
-def test_keyspace_notifications(differ, setting, flags):
-    setting("notify-keyspace-events", flags)
-
-    def run(client):
-        port = client.connection_pool.connection_kwargs["port"]
-        sub = RawConnection(port)
-        sub.call("PSUBSCRIBE", "__key*@*__:*")
-        sub.call("SUBSCRIBE", "sentinel")
-        events = []
-        for step in NOTIFY_STEPS:
-            try:
-                client.execute_command(*step)
-            except redis.ResponseError:
-                pass
-            client.execute_command("PUBLISH", "sentinel", "x")
-            while True:
-                message = sub.read_reply().value
-                if message[0].value == b"message":
-                    break
-                events.append((message[2].value, message[3].value))
-        sub.close()
-        return events
-
-    events = on_both(differ, run)
+def test_keyspace_notifications(ours_server, real_server, flags):
+    lines = [" ".join(step) for step in NOTIFY_STEPS]
+    events = collect(real_server.port, flags, lines)
+    assert collect(ours_server.port, flags, lines) == events
     assert (b"__keyevent@0__:xtrim", b"n") in events
     assert ((b"__keyevent@0__:new", b"n") in events) == ("n" in flags)
 
@@ -749,4 +712,4 @@ def test_keyspace_hits_and_misses(differ):
             counts.append((cmd, stats["keyspace_hits"], stats["keyspace_misses"]))
         return counts
 
-    on_both(differ, run)
+    differ.fresh(run, 1)
