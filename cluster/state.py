@@ -25,6 +25,8 @@ to or from zero). The node attributes that feed the cached replies are propertie
 setters bump it, so nothing can change them without invalidating the caches
 (CLUSTER SLOTS reply, the per-node slot tokens of CLUSTER NODES, CLUSTER INFO's slot counts).
 Slot ownership and migrating/importing must be changed through the methods here.
+``on_change`` (if set) is called whenever ``version`` or ``ok`` changes: cluster/glue.py
+drops its table of locally served slots then.
 
 Output formats (checked against a real 7.0.15 server):
 
@@ -47,6 +49,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Callable
 from operator import attrgetter
 
 from cluster.slots import CLUSTER_SLOTS, format_range, owner_runs
@@ -313,7 +316,8 @@ class ClusterState:
         self.importing_from: dict[int, NodeInfo] = {}
         self.current_epoch = 0
         self.last_vote_epoch = 0
-        self.ok = False  # cluster_state: ok / fail; starts as fail
+        self.on_change: Callable[[], None] | None = None  # called when version or ok changes
+        self._ok = False  # cluster_state: ok / fail; starts as fail
         self.size = 1  # masters serving >= 1 slot, as last computed by update_state (Redis starts at 1)
         self.first_call_time = 0  # first update_state call (the writable delay counts from it)
         self.among_minority_time = 0  # last time update_state found us in a minority
@@ -322,7 +326,7 @@ class ClusterState:
         self.stats_sent = [0] * MESSAGE_TYPE_COUNT
         self.stats_received = [0] * MESSAGE_TYPE_COUNT
         self.links_buffer_limit_exceeded = 0
-        self.version = 0
+        self._version = 0
         self._runs_version = -1
         self._runs: list[tuple[int, int, NodeInfo]] = []
         self._slot_tokens: dict[str, str] = {}
@@ -331,6 +335,29 @@ class ClusterState:
         self.myself = myself
         myself.flags |= NODE_MYSELF
         self.add_node(myself)
+
+    @property
+    def version(self) -> int:
+        """Goes up on every topology change (see the module docstring)."""
+        return self._version
+
+    @version.setter
+    def version(self, value: int) -> None:
+        self._version = value
+        if self.on_change is not None:
+            self.on_change()
+
+    @property
+    def ok(self) -> bool:
+        """cluster_state: ok (True) or fail."""
+        return self._ok
+
+    @ok.setter
+    def ok(self, value: bool) -> None:
+        if value != self._ok:
+            self._ok = value
+            if self.on_change is not None:
+                self.on_change()
 
     @classmethod
     def new(

@@ -80,7 +80,7 @@ async def _start_cluster(nursery: trio.Nursery, server, log: logging.Logger) -> 
     except (glue.NodesConfError, OSError) as exc:
         log.warning("Unrecoverable error: corrupted cluster config file. (%s)", exc)
         raise SystemExit(1) from None
-    nursery.start_soon(cluster.watch_blocked)
+    nursery.start_soon(cluster.housekeeping)
     runtime = glue.make_runtime(cluster)
     if runtime is None:
         log.warning("Cluster bus runtime not available: CLUSTER MEET and gossip are disabled")

@@ -52,6 +52,9 @@ class Server:
         self.monitors: list[Client] = []
         self.pubsub = PubSub()
         self.route: Callable[[Client, "CommandSpec", list[bytes]], str | None] | None = None
+        # Cluster mode, while cluster_state is ok: a byte per hash slot, 1 where a single-key
+        # command is served here without calling route() (see cluster/glue.py); else None.
+        self.local_slots: bytes | None = None
         self.propagate: Callable[[Client, "CommandSpec", list[bytes]], None] | None = None
         self.started_at = time.time()
         self.started_monotonic = time.monotonic()

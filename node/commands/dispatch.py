@@ -5,7 +5,8 @@
 1. lookup (one dict hit on the lower-cased name; containers then look up the subcommand);
 2. arity, from the declaration (exact Redis texts);
 3. authentication, unless the command is ``no_auth``;
-4. the cluster routing hook, when cluster mode wired one in (keys, EXEC's transaction, ASKING);
+4. the cluster routing hook, when cluster mode wired one in (keys, EXEC's transaction, ASKING;
+   a single key in a locally served slot is checked inline against ``server.local_slots``);
 5. the RESP2 subscriber context allow-list;
 6. CLIENT PAUSE: a paused command returns :data:`PAUSED` and the connection waits;
 7. MULTI queueing;
@@ -21,6 +22,7 @@ Rejections inside MULTI flag the transaction, so EXEC answers EXECABORT.
 from __future__ import annotations
 
 import time
+from binascii import crc_hqx as _crc16  # CRC16-XMODEM, the hash slot function (cluster mode)
 from typing import TYPE_CHECKING
 
 from node import errors
@@ -72,10 +74,18 @@ def execute(client: "Client", argv: list[bytes]) -> object:
     if not client.authenticated and "no_auth" not in spec.flags:
         return reject(client, errors.NOAUTH, spec)
     server = client.server
-    if server.route is not None:
-        refusal = server.route(client, spec, argv)
-        if refusal is not None:
-            return reject(client, refusal, spec)
+    route = server.route
+    if route is not None:
+        # Cluster mode. A command with one key, no ASKING, whose slot the node serves in the
+        # steady state (server.local_slots, kept by cluster/glue.py) is served without the
+        # call; everything else asks route() (a key with "{" may have a hash tag).
+        local = server.local_slots
+        index = spec.single_key
+        if (local is None or not index or argc <= index or client.asking
+                or 123 in argv[index] or not local[_crc16(argv[index], 0) & 0x3FFF]):
+            refusal = route(client, spec, argv)
+            if refusal is not None:
+                return reject(client, refusal, spec)
     if client.subscriptions and client.proto == 2 and name not in SUBSCRIBER_ALLOWED:
         return reject(client, errors.NOT_SUPPORTED_IN_SUBSCRIBE.format(spec.name), spec)
     if server.pause_end and not client.in_exec and server.pause_applies(client, spec, argv):

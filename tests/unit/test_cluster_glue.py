@@ -104,7 +104,7 @@ def make_node(*, ok: bool = True, mine=range(0, 8192)) -> glue.ClusterNode:
         state.add_slot(state.myself if slot in mine else other, slot)
     state.ok = ok
     db = ClusterDatabase(0, Clock(0), key_hash_slot)
-    server = SimpleNamespace(dbs=[db], clients={}, config=Config(), route=None)
+    server = SimpleNamespace(dbs=[db], clients={}, config=Config(), route=None, local_slots=None)
     return glue.ClusterNode(server, state, path="/nonexistent", log=LOG)
 
 
@@ -302,3 +302,47 @@ def test_index_random_model_and_linear_migration_loop():
             db.delete(key)
         rounds += 1
     assert rounds == 500 and db.count_keys_in_slot(slot) == 0 and db.slot_keys[slot] is None
+
+
+# -- dispatch's inline check of locally served slots ------------------------------------------------
+
+
+def test_dispatch_serves_local_slots_inline_and_sees_every_change(tmp_path):
+    from node.commands.dispatch import execute
+    from node.replies import OK, ErrorReply
+    from tests.support.handlers import FakeClient, FakeServer
+
+    server = FakeServer()
+    state = ClusterState.new("a" * 40, ip="127.0.0.1", port=7000)
+    node = glue.ClusterNode(server, state, path=str(tmp_path / "nodes.conf"), log=LOG)
+    node.install()
+    other = NodeInfo(ID_B, NODE_MASTER, ip="127.0.0.2", port=7001, cport=17001)
+    state.add_node(other)
+    state.add_slots(state.myself, range(16384))
+    assert server.local_slots is None  # a change drops the table at once
+    state.ok = True
+    node.refresh_local_slots()
+    assert server.local_slots == b"\x01" * 16384
+    client = FakeClient(server)
+    calls = []
+    server.route = lambda c, s, a: calls.append(a) or node.route(c, s, a)
+    assert execute(client, [b"SET", b"foo", b"1"]) is OK
+    assert execute(client, [b"GET", b"foo"]) == b"1" and calls == []  # served inline
+    assert execute(client, [b"GET", b"{foo}x"]) is None and len(calls) == 1  # "{": asks route()
+    # The slot moves away: the table goes at once, route() answers MOVED.
+    state.del_slot(12182)
+    state.add_slot(other, 12182)
+    assert server.local_slots is None
+    reply = execute(client, [b"GET", b"foo"])
+    assert type(reply) is ErrorReply and reply.message == "MOVED 12182 127.0.0.2:7001"
+    # Rebuilt after the change: the moved slot is 0, a migrating slot too.
+    state.set_migrating(5061, other)
+    node.refresh_local_slots()
+    assert server.local_slots[12182] == 0 and server.local_slots[5061] == 0 and server.local_slots[866] == 1
+    # Cluster down: no table, every command asks route().
+    state.ok = False
+    assert server.local_slots is None
+    node.refresh_local_slots()
+    assert server.local_slots is None
+    reply = execute(client, [b"GET", b"hello"])
+    assert type(reply) is ErrorReply and reply.message == "CLUSTERDOWN The cluster is down"
