@@ -60,7 +60,6 @@ from node.commands.stream_type import (
     UINT64_MAX,
     Stream,
     decr_id,
-    format_id,
     get_stream,
     incr_id,
     parse_add_id,

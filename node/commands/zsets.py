@@ -68,7 +68,6 @@ from node.commands.hashes import scan_options
 from node.commands.keys import (
     compile_glob,
     delete_empty_result,
-    parse_ll,
     parse_scan_cursor,
     register_type,
     type_name,

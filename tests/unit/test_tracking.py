@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from node.commands.dispatch import execute
-from node.replies import OK, Raw, Replies
-from node.tracking import BCAST, CACHING, NOLOOP, OPTIN, OPTOUT, _remembers, broken_redirect_push, keys_body
+from node.replies import OK, Replies
+from node.tracking import BCAST, CACHING, OPTIN, OPTOUT, _remembers, broken_redirect_push, keys_body
 from tests.support.handlers import FakeClient, FakeServer, error_of
 
 
