@@ -10,7 +10,7 @@ import node.commands  # noqa: F401  (registers every command)
 from node import errors
 from node.commands import geo as G
 from node.replies import NULL_ARRAY, encode
-from tests.support.handlers import FakeClient, FakeServer, error_of, run
+from tests.support.handlers import error_of, run
 
 # (longitude, latitude) -> (ZSCORE, GEOHASH, GEOPOS as Redis prints it)
 VECTORS = [
@@ -88,11 +88,6 @@ def test_human_format():
     assert G.human(-0.0) == b"0"
     assert encode([G.human(2.25)], 2) == b"*1\r\n$4\r\n2.25\r\n"
     assert encode([G.human(2.25)], 3) == b"*1\r\n,2.25\r\n"
-
-
-@pytest.fixture
-def client():
-    return FakeClient(FakeServer())
 
 
 def test_handlers(client):

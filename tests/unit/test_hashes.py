@@ -21,16 +21,6 @@ from node.replies import OK, encode
 NOW = 1_700_000_000_000
 
 
-@pytest.fixture
-def server():
-    return FakeServer()
-
-
-@pytest.fixture
-def client(server):
-    return FakeClient(server)
-
-
 # -- declarations ---------------------------------------------------------------------------------
 
 

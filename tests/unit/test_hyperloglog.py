@@ -13,7 +13,7 @@ import node.commands  # noqa: F401  (registers every command)
 from node.commands import hyperloglog as H
 from node.commands.spec import REGISTRY
 from node.replies import OK
-from tests.support.handlers import FakeClient, FakeServer, error_of, run
+from tests.support.handlers import error_of, run
 
 # element, MurmurHash64A(seed 0xadc83b19), (register, pattern length) as real Redis decodes it
 VECTORS = [
@@ -26,11 +26,6 @@ VECTORS = [
 ]
 # GET after PFADD t a b c on a fresh key (real Redis 7.0.15)
 ABC = b"HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80`\xf3\x80P\xb1\x84K\xfb\x80BZ"
-
-
-@pytest.fixture
-def client():
-    return FakeClient(FakeServer())
 
 
 @pytest.mark.parametrize("element,digest,reg", VECTORS)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import node.commands  # noqa: F401  (registers every command)
-from tests.support.handlers import FakeClient, FakeServer, error_of, run, watch_key
+from tests.support.handlers import error_of, run, watch_key
 from node import errors
 from node.commands import keys as K
 from node.commands.spec import REGISTRY
@@ -16,16 +16,6 @@ from node.errors import CommandError
 from node.replies import OK, Status
 
 NOW = 1_700_000_000_000
-
-
-@pytest.fixture
-def server():
-    return FakeServer()
-
-
-@pytest.fixture
-def client(server):
-    return FakeClient(server)
 
 
 # -- glob matching ---------------------------------------------------------------------------------

@@ -22,16 +22,6 @@ from node.replies import NULL_ARRAY, OK
 NOW = 1_700_000_000_000
 
 
-@pytest.fixture
-def server():
-    return FakeServer()
-
-
-@pytest.fixture
-def client(server):
-    return FakeClient(server)
-
-
 def items(client, key: bytes = b"l") -> list[bytes]:
     return run(client, "LRANGE", key, 0, -1)
 

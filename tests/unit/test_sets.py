@@ -20,16 +20,6 @@ from node.replies import SetReply, encode
 NOW = 1_700_000_000_000
 
 
-@pytest.fixture
-def server():
-    return FakeServer()
-
-
-@pytest.fixture
-def client(server):
-    return FakeClient(server)
-
-
 def enc(client, key: str) -> bytes:
     return object_encoding(client.db.data[key.encode()])
 

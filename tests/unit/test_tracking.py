@@ -8,7 +8,7 @@ import pytest
 from node.commands.dispatch import execute
 from node.replies import OK, Replies
 from node.tracking import BCAST, CACHING, OPTIN, OPTOUT, _remembers, broken_redirect_push, keys_body
-from tests.support.handlers import FakeClient, FakeServer, error_of
+from tests.support.handlers import FakeClient, error_of
 
 
 def inv(*keys: bytes) -> bytes:
@@ -31,11 +31,6 @@ def cmd(c, *args):
 def pushed(c) -> list[bytes]:
     out, c.batch_out[:] = list(c.batch_out), []
     return out
-
-
-@pytest.fixture
-def server():
-    return FakeServer()
 
 
 def test_remembers_follows_optin_optout_and_caching():

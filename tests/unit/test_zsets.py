@@ -20,17 +20,7 @@ from node.commands import zsets as Z
 from node.commands.keys import copy_value, object_encoding, type_name
 from node.errors import CommandError
 from node.replies import NULL_ARRAY, encode
-from tests.support.handlers import FakeClient, FakeServer, error_of, run, watcher_of
-
-
-@pytest.fixture
-def server():
-    return FakeServer()
-
-
-@pytest.fixture
-def client(server):
-    return FakeClient(server)
+from tests.support.handlers import FakeClient, error_of, run, watcher_of
 
 
 @pytest.fixture
