@@ -13,42 +13,10 @@ import pytest
 import node.commands  # noqa: F401  (registers every command)
 from node import errors
 from node.commands.spec import REGISTRY
-from node.config import Config
-from node.errors import CommandError
-from node.server import Server
+from tests.support.handlers import NOW, error_of, run, watcher_of
 
-NOW = 1_700_000_000_000
 LLONG_MAX = 2**63 - 1
 LLONG_MIN = -(2**63)
-
-
-class FakeClient:
-    def __init__(self, server: Server):
-        self.server = server
-        self.db = server.dbs[0]
-        self.watch_dirty = False
-
-
-@pytest.fixture
-def client():
-    server = Server(Config())
-    server.clock.set(NOW)
-    return FakeClient(server)
-
-
-def call(client, *args):
-    argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-    spec = REGISTRY[argv[0].lower()]
-    arity = spec.arity
-    if (arity > 0 and len(argv) != arity) or len(argv) < -arity:
-        raise CommandError(errors.wrong_arity(spec.name))
-    return spec.handler(client, argv)
-
-
-def error_of(client, *args) -> str:
-    with pytest.raises(CommandError) as info:
-        call(client, *args)
-    return info.value.message
 
 
 def bits_of(value: bytes) -> str:
@@ -92,29 +60,28 @@ def test_bitop_key_positions():
 
 
 def test_setbit_getbit(client):
-    assert call(client, "SETBIT", "k", "9", "1") == 0
+    assert run(client, "SETBIT", "k", "9", "1") == 0
     assert client.db.data[b"k"] == b"\x00\x40"
-    assert call(client, "SETBIT", "k", "9", "1") == 1
-    assert call(client, "SETBIT", "k", "9", "0") == 1
-    assert call(client, "SETBIT", "k", "0", "1") == 0
+    assert run(client, "SETBIT", "k", "9", "1") == 1
+    assert run(client, "SETBIT", "k", "9", "0") == 1
+    assert run(client, "SETBIT", "k", "0", "1") == 0
     assert client.db.data[b"k"] == b"\x80\x00"
-    assert [call(client, "GETBIT", "k", n) for n in range(10)] == [1] + [0] * 9
-    assert call(client, "GETBIT", "k", "1000000") == 0
-    assert call(client, "GETBIT", "missing", "3") == 0
-    assert call(client, "SETBIT", "z", "23", "0") == 0
+    assert [run(client, "GETBIT", "k", n) for n in range(10)] == [1] + [0] * 9
+    assert run(client, "GETBIT", "k", "1000000") == 0
+    assert run(client, "GETBIT", "missing", "3") == 0
+    assert run(client, "SETBIT", "z", "23", "0") == 0
     assert client.db.data[b"z"] == b"\x00\x00\x00"
 
 
 def test_setbit_keeps_ttl_and_only_signals_changes(client):
-    call(client, "SET", "k", "a", "PX", "500")
-    watcher = FakeClient(client.server)
-    client.db.watchers[b"k"] = [watcher]
-    call(client, "SETBIT", "k", "1", "1")  # 'a' is 0b01100001: bit 1 already set
+    run(client, "SET", "k", "a", "PX", "500")
+    watcher = watcher_of(client, b"k")
+    run(client, "SETBIT", "k", "1", "1")  # 'a' is 0b01100001: bit 1 already set
     assert not watcher.watch_dirty
-    call(client, "SETBIT", "k", "0", "1")
+    run(client, "SETBIT", "k", "0", "1")
     assert watcher.watch_dirty
     assert client.db.data[b"k"] == b"\xe1"
-    call(client, "SETBIT", "k", "20", "0")  # grows the string: a change even though the bit is 0
+    run(client, "SETBIT", "k", "20", "0")  # grows the string: a change even though the bit is 0
     assert client.db.data[b"k"] == b"\xe1\x00\x00"
     assert client.db.ttl_ms(b"k") == NOW + 500
 
@@ -126,7 +93,7 @@ def test_setbit_errors(client):
     assert error_of(client, "SETBIT", "k", "0", "-1") == errors.BIT_VALUE
     client.server.config.proto_max_bulk_len = 4
     assert error_of(client, "SETBIT", "k", "32", "1") == errors.BIT_OFFSET
-    assert call(client, "SETBIT", "k", "31", "1") == 0
+    assert run(client, "SETBIT", "k", "31", "1") == 0
     client.db.data[b"l"] = ["list"]
     assert error_of(client, "SETBIT", "l", "0", "1") == errors.WRONGTYPE
     assert error_of(client, "GETBIT", "l", "0") == errors.WRONGTYPE
@@ -160,11 +127,11 @@ def test_bitcount_against_reference(client):
     for _ in range(60):
         value = bytes(rng.randrange(256) for _ in range(rng.randint(0, 9)))
         client.db.data[b"k"] = value
-        assert call(client, "BITCOUNT", "k") == bits_of(value).count("1")
+        assert run(client, "BITCOUNT", "k") == bits_of(value).count("1")
         for _ in range(50):
             start, end = rng.randint(-80, 80), rng.randint(-80, 80)
             unit = rng.choice(["BIT", "BYTE"])
-            assert call(client, "BITCOUNT", "k", start, end, unit) == ref_bitcount(value, start, end, unit)
+            assert run(client, "BITCOUNT", "k", start, end, unit) == ref_bitcount(value, start, end, unit)
 
 
 def ref_bitpos(value: bytes, bit: int, start=None, end=None, unit="BYTE") -> int:
@@ -193,22 +160,22 @@ def test_bitpos_against_reference(client):
         value = bytes(rng.choice([0, 255, rng.randrange(256)]) for _ in range(rng.randint(1, 9)))
         client.db.data[b"k"] = value
         for bit in (0, 1):
-            assert call(client, "BITPOS", "k", bit) == ref_bitpos(value, bit)
+            assert run(client, "BITPOS", "k", bit) == ref_bitpos(value, bit)
             for _ in range(30):
                 start, end = rng.randint(-80, 80), rng.randint(-80, 80)
                 unit = rng.choice(["BIT", "BYTE"])
-                assert call(client, "BITPOS", "k", bit, start, end, unit) == ref_bitpos(value, bit, start, end, unit)
-                assert call(client, "BITPOS", "k", bit, start) == ref_bitpos(value, bit, start)
+                assert run(client, "BITPOS", "k", bit, start, end, unit) == ref_bitpos(value, bit, start, end, unit)
+                assert run(client, "BITPOS", "k", bit, start) == ref_bitpos(value, bit, start)
 
 
 def test_bitpos_edges(client):
-    assert call(client, "BITPOS", "missing", "0") == 0
-    assert call(client, "BITPOS", "missing", "1") == -1
+    assert run(client, "BITPOS", "missing", "0") == 0
+    assert run(client, "BITPOS", "missing", "1") == -1
     client.db.data[b"k"] = b"\xff\xff"
-    assert call(client, "BITPOS", "k", "0") == 16
-    assert call(client, "BITPOS", "k", "0", "0", "-1") == -1
+    assert run(client, "BITPOS", "k", "0") == 16
+    assert run(client, "BITPOS", "k", "0", "0", "-1") == -1
     client.db.data[b"e"] = b""
-    assert call(client, "BITPOS", "e", "0") == -1
+    assert run(client, "BITPOS", "e", "0") == -1
     assert error_of(client, "BITPOS", "k", "2") == errors.BIT_ARGUMENT
     assert error_of(client, "BITPOS", "k", "1", "0", "1", "BITS") == errors.SYNTAX
 
@@ -230,20 +197,20 @@ def test_bitop_against_reference(client):
             "XOR": bytes(x ^ y ^ z for x, y, z in zip(*padded)),
         }
         for op, result in expected.items():
-            assert call(client, "BITOP", op, "d", "a", "b", "c") == maxlen
+            assert run(client, "BITOP", op, "d", "a", "b", "c") == maxlen
             assert client.db.data.get(b"d") == (result if maxlen else None)
-        assert call(client, "BITOP", "NOT", "d", "a") == len(values[0])
+        assert run(client, "BITOP", "NOT", "d", "a") == len(values[0])
         assert client.db.data.get(b"d") == (bytes(255 - x for x in values[0]) if values[0] else None)
 
 
 def test_bitop_target_replaced_and_deleted(client):
-    call(client, "SET", "d", "old", "EX", "10")
+    run(client, "SET", "d", "old", "EX", "10")
     client.db.data[b"a"] = b"\x0f"
-    assert call(client, "BITOP", "OR", "d", "a", "missing") == 1
+    assert run(client, "BITOP", "OR", "d", "a", "missing") == 1
     assert client.db.ttl_ms(b"d") is None
     client.db.data[b"l"] = ["list"]
-    assert call(client, "BITOP", "AND", "l", "a") == 1  # the destination's type does not matter
-    assert call(client, "BITOP", "AND", "d", "missing") == 0
+    assert run(client, "BITOP", "AND", "l", "a") == 1  # the destination's type does not matter
+    assert run(client, "BITOP", "AND", "d", "missing") == 0
     assert b"d" not in client.db.data
     assert error_of(client, "BITOP", "NOT", "d", "a", "a") == errors.BITOP_NOT_ONE_KEY
     assert error_of(client, "BITOP", "NAND", "d", "a") == errors.SYNTAX
@@ -272,24 +239,30 @@ def test_bitfield_get_against_reference(client):
         bits = rng.randint(1, 64 if signed else 63)
         offset = rng.randint(0, 120)
         type_ = ("i" if signed else "u") + str(bits)
-        assert call(client, "BITFIELD_RO", "k", "GET", type_, offset) == [ref_field(value, offset, bits, signed)]
-        assert call(client, "BITFIELD", "k", "GET", type_, offset) == [ref_field(value, offset, bits, signed)]
+        assert run(client, "BITFIELD_RO", "k", "GET", type_, offset) == [ref_field(value, offset, bits, signed)]
+        assert run(client, "BITFIELD", "k", "GET", type_, offset) == [ref_field(value, offset, bits, signed)]
 
 
 def test_bitfield_set_and_incrby(client):
-    assert call(client, "BITFIELD", "k", "SET", "u8", "4", "255", "GET", "u16", "0") == [0, 0x0FF0]
+    assert run(client, "BITFIELD", "k", "SET", "u8", "4", "255", "GET", "u16", "0") == [0, 0x0FF0]
     assert client.db.data[b"k"] == b"\x0f\xf0"
-    assert call(client, "BITFIELD", "k", "INCRBY", "u8", "4", "1") == [0]  # wraps
-    assert call(client, "BITFIELD", "k", "OVERFLOW", "SAT", "INCRBY", "i8", "4", "-200") == [-128]
-    assert call(client, "BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "i8", "4", "-1", "GET", "i8", "4") == [None, -128]
-    assert call(client, "BITFIELD", "k", "SET", "i5", "#1", "-1", "GET", "u5", "#1") == [0, 31]
-    assert call(client, "BITFIELD", "k", "SET", "u2", "100", "5") == [0]  # u2 wraps 5 to 1, grows the string
+    assert run(client, "BITFIELD", "k", "INCRBY", "u8", "4", "1") == [0]  # wraps
+    assert run(client, "BITFIELD", "k", "OVERFLOW", "SAT", "INCRBY", "i8", "4", "-200") == [-128]
+    assert run(client, "BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "i8", "4", "-1", "GET", "i8", "4") == [None, -128]
+    assert run(client, "BITFIELD", "k", "SET", "i5", "#1", "-1", "GET", "u5", "#1") == [0, 31]
+    assert run(client, "BITFIELD", "k", "SET", "u2", "100", "5") == [0]  # u2 wraps 5 to 1, grows the string
     assert len(client.db.data[b"k"]) == 13
-    assert call(client, "BITFIELD", "k", "GET", "u2", "100") == [1]
+    assert run(client, "BITFIELD", "k", "GET", "u2", "100") == [1]
 
 
 def test_bitfield_overflow_rules():
-    from node.commands.bitmaps import _FAIL, _SAT, _WRAP, _overflow_signed, _overflow_unsigned
+    from node.commands.bitmaps import (
+        _FAIL,
+        _SAT,
+        _WRAP,
+        _overflow_signed,
+        _overflow_unsigned,
+    )
 
     assert _overflow_unsigned(250, 10, 8, _WRAP) == (1, 4)
     assert _overflow_unsigned(250, 10, 8, _SAT) == (1, 255)
@@ -315,7 +288,7 @@ def test_bitfield_errors(client):
     assert error_of(client, "BITFIELD", "l", "GET", "i8", "0") == errors.WRONGTYPE
     assert error_of(client, "BITFIELD_RO", "l", "SET", "i8", "0", "1") == errors.BITFIELD_RO_GET_ONLY
     assert error_of(client, "BITFIELD_RO", "l", "GET", "i8", "0") == errors.WRONGTYPE
-    assert call(client, "BITFIELD", "missing") == []
+    assert run(client, "BITFIELD", "missing") == []
     assert b"missing" not in client.db.data
-    assert call(client, "BITFIELD", "new", "OVERFLOW", "FAIL", "SET", "u2", "9", "7") == [None]
+    assert run(client, "BITFIELD", "new", "OVERFLOW", "FAIL", "SET", "u2", "9", "7") == [None]
     assert client.db.data[b"new"] == b"\x00\x00"  # grown even though the write failed

@@ -18,54 +18,13 @@ import pytest
 import node.commands  # noqa: F401  (registers every command)
 from node import errors
 from node.commands import strings
+from node.commands.dispatch import execute
 from node.commands.spec import REGISTRY
-from node.config import Config
-from node.errors import CommandError
 from node.replies import OK
-from node.server import Server
+from tests.support.handlers import NOW, error_of, run, watcher_of
 
-NOW = 1_700_000_000_000  # the fixed "now" of every test, unix ms
 LLONG_MAX = 2**63 - 1
 LLONG_MIN = -(2**63)
-
-
-class FakeClient:
-    """What handlers read from a client: the selected database and the node."""
-
-    def __init__(self, server: Server):
-        self.server = server
-        self.db = server.dbs[0]
-        self.watch_dirty = False
-
-
-@pytest.fixture
-def client():
-    server = Server(Config())
-    server.clock.set(NOW)
-    return FakeClient(server)
-
-
-def call(client, *args):
-    """Run one command like dispatch does: lookup, arity, handler."""
-    argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-    spec = REGISTRY[argv[0].lower()]
-    arity = spec.arity
-    if (arity > 0 and len(argv) != arity) or len(argv) < -arity:
-        raise CommandError(errors.wrong_arity(spec.name))
-    return spec.handler(client, argv)
-
-
-def error_of(client, *args) -> str:
-    with pytest.raises(CommandError) as info:
-        call(client, *args)
-    return info.value.message
-
-
-def watch(client, key: bytes) -> FakeClient:
-    """A second client WATCHing ``key`` in the same database."""
-    watcher = FakeClient(client.server)
-    client.db.watchers.setdefault(key, []).append(watcher)
-    return watcher
 
 
 # -- declarations ---------------------------------------------------------------------------------------
@@ -139,57 +98,57 @@ def test_parse_ll_is_string2ll(raw, value):
 
 
 def test_get_set_and_wrongtype(client):
-    assert call(client, "GET", "k") is None
-    assert call(client, "SET", "k", "v") is OK
-    assert call(client, "GET", "k") == b"v"
+    assert run(client, "GET", "k") is None
+    assert run(client, "SET", "k", "v") is OK
+    assert run(client, "GET", "k") == b"v"
     assert type(client.db.data[b"k"]) is bytes
     client.db.data[b"l"] = ["not", "a", "string"]
     assert error_of(client, "GET", "l") == errors.WRONGTYPE
-    assert call(client, "SET", "l", "s") is OK  # SET replaces any type
-    assert call(client, "GET", "l") == b"s"
+    assert run(client, "SET", "l", "s") is OK  # SET replaces any type
+    assert run(client, "GET", "l") == b"s"
 
 
 def test_set_expire_options(client):
     db = client.db
-    call(client, "SET", "k", "v", "EX", "10")
+    run(client, "SET", "k", "v", "EX", "10")
     assert db.ttl_ms(b"k") == NOW + 10_000
-    call(client, "SET", "k", "v", "PX", "1500")
+    run(client, "SET", "k", "v", "PX", "1500")
     assert db.ttl_ms(b"k") == NOW + 1500
-    call(client, "SET", "k", "v", "EXAT", str(NOW // 1000 + 100))
+    run(client, "SET", "k", "v", "EXAT", str(NOW // 1000 + 100))
     assert db.ttl_ms(b"k") == (NOW // 1000 + 100) * 1000
-    call(client, "SET", "k", "v", "PXAT", str(NOW + 12345))
+    run(client, "SET", "k", "v", "PXAT", str(NOW + 12345))
     assert db.ttl_ms(b"k") == NOW + 12345
-    call(client, "SET", "k", "w", "KEEPTTL")
+    run(client, "SET", "k", "w", "KEEPTTL")
     assert db.ttl_ms(b"k") == NOW + 12345
-    call(client, "SET", "k", "x", "XX")
+    run(client, "SET", "k", "x", "XX")
     assert db.ttl_ms(b"k") is None
-    call(client, "SET", "k", "v", "ex", "10", "EX", "20")  # the last one wins
+    run(client, "SET", "k", "v", "ex", "10", "EX", "20")  # the last one wins
     assert db.ttl_ms(b"k") == NOW + 20_000
 
 
 def test_set_absolute_expiry_in_the_past_expires_at_next_lookup(client):
     # Redis 7.0 stores the key with its past expiry (DBSIZE counts it); a lookup expires it.
-    call(client, "SET", "k", "old", "EX", "100")
-    assert call(client, "SET", "k", "v", "PXAT", str(NOW - 1), "GET") == b"old"
+    run(client, "SET", "k", "old", "EX", "100")
+    assert run(client, "SET", "k", "v", "PXAT", str(NOW - 1), "GET") == b"old"
     assert client.db.expires[b"k"] == NOW - 1
     assert client.db.get(b"k") is None
     assert b"k" not in client.db.data
-    assert call(client, "SET", "k", "v", "EXAT", "1") is OK
-    assert call(client, "GET", "k") is None
-    call(client, "SET", "k", "v", "PXAT", str(NOW))  # expires at the end of this millisecond
+    assert run(client, "SET", "k", "v", "EXAT", "1") is OK
+    assert run(client, "GET", "k") is None
+    run(client, "SET", "k", "v", "PXAT", str(NOW))  # expires at the end of this millisecond
     assert client.db.data[b"k"] == b"v" and client.db.expires[b"k"] == NOW
 
 
 def test_set_nx_xx_get(client):
-    assert call(client, "SET", "k", "1", "XX") is None
-    assert call(client, "SET", "k", "1", "NX") is OK
-    assert call(client, "SET", "k", "2", "NX") is None
-    assert call(client, "SET", "k", "2", "NX", "GET") == b"1"
-    assert call(client, "SET", "k", "3", "XX", "GET") == b"1"
-    assert call(client, "SET", "n", "3", "XX", "GET") is None
-    assert call(client, "SET", "n", "3", "GET") is None
-    assert call(client, "GET", "k") == b"3"
-    assert call(client, "GET", "n") == b"3"
+    assert run(client, "SET", "k", "1", "XX") is None
+    assert run(client, "SET", "k", "1", "NX") is OK
+    assert run(client, "SET", "k", "2", "NX") is None
+    assert run(client, "SET", "k", "2", "NX", "GET") == b"1"
+    assert run(client, "SET", "k", "3", "XX", "GET") == b"1"
+    assert run(client, "SET", "n", "3", "XX", "GET") is None
+    assert run(client, "SET", "n", "3", "GET") is None
+    assert run(client, "GET", "k") == b"3"
+    assert run(client, "GET", "n") == b"3"
 
 
 @pytest.mark.parametrize(
@@ -211,9 +170,9 @@ def test_set_expire_errors_in_order(client):
     assert error_of(client, "SET", "k", "v", "EX", str(LLONG_MAX // 1000 + 1)) == invalid
     assert error_of(client, "SET", "k", "v", "EX", str(LLONG_MAX // 1000)) == invalid  # + now overflows
     assert error_of(client, "SET", "k", "v", "PX", str(LLONG_MAX - NOW + 1)) == invalid
-    assert call(client, "SET", "k", "v", "PX", str(LLONG_MAX - NOW)) is OK
+    assert run(client, "SET", "k", "v", "PX", str(LLONG_MAX - NOW)) is OK
     assert client.db.ttl_ms(b"k") == LLONG_MAX
-    assert call(client, "SET", "k", "v", "EXAT", str(LLONG_MAX // 1000)) is OK
+    assert run(client, "SET", "k", "v", "EXAT", str(LLONG_MAX // 1000)) is OK
     assert error_of(client, "SETEX", "k", "-1", "v") == "ERR invalid expire time in 'setex' command"
     assert error_of(client, "PSETEX", "k", "0", "v") == "ERR invalid expire time in 'psetex' command"
 
@@ -227,21 +186,21 @@ def test_set_three_args_is_one_db_set(client):
             calls.append((key, value, kw))
 
     client.db = Spy()
-    assert call(client, "SET", "k", "v") is OK
+    assert run(client, "SET", "k", "v") is OK
     assert calls == [(b"k", b"v", {})]
     client.db = db
 
 
 def test_setnx_setex_psetex(client):
-    assert call(client, "SETNX", "k", "1") == 1
-    assert call(client, "SETNX", "k", "2") == 0
-    assert call(client, "SETEX", "k", "5", "3") is OK
+    assert run(client, "SETNX", "k", "1") == 1
+    assert run(client, "SETNX", "k", "2") == 0
+    assert run(client, "SETEX", "k", "5", "3") is OK
     assert client.db.ttl_ms(b"k") == NOW + 5000
-    assert call(client, "PSETEX", "k", "5", "4") is OK
+    assert run(client, "PSETEX", "k", "5", "4") is OK
     assert client.db.ttl_ms(b"k") == NOW + 5
-    assert call(client, "GET", "k") == b"4"
+    assert run(client, "GET", "k") == b"4"
     client.db.data[b"l"] = ["list"]
-    assert call(client, "SETNX", "l", "x") == 0
+    assert run(client, "SETNX", "l", "x") == 0
 
 
 # -- GETEX / GETDEL / GETSET ------------------------------------------------------------------------------
@@ -249,21 +208,21 @@ def test_setnx_setex_psetex(client):
 
 def test_getex(client):
     db = client.db
-    assert call(client, "GETEX", "missing", "EX", "nonsense") is None
-    call(client, "SET", "k", "v", "EX", "100")
-    assert call(client, "GETEX", "k") == b"v"
+    assert run(client, "GETEX", "missing", "EX", "nonsense") is None
+    run(client, "SET", "k", "v", "EX", "100")
+    assert run(client, "GETEX", "k") == b"v"
     assert db.ttl_ms(b"k") == NOW + 100_000  # no option: TTL untouched
-    call(client, "GETEX", "k", "PX", "50")
+    run(client, "GETEX", "k", "PX", "50")
     assert db.ttl_ms(b"k") == NOW + 50
-    call(client, "GETEX", "k", "EXAT", str(NOW // 1000 + 7))
+    run(client, "GETEX", "k", "EXAT", str(NOW // 1000 + 7))
     assert db.ttl_ms(b"k") == (NOW // 1000 + 7) * 1000
-    call(client, "GETEX", "k", "PXAT", str(NOW + 9))
+    run(client, "GETEX", "k", "PXAT", str(NOW + 9))
     assert db.ttl_ms(b"k") == NOW + 9
-    assert call(client, "GETEX", "k", "PERSIST") == b"v"
+    assert run(client, "GETEX", "k", "PERSIST") == b"v"
     assert db.ttl_ms(b"k") is None
-    assert call(client, "GETEX", "k", "PXAT", str(NOW)) == b"v"
+    assert run(client, "GETEX", "k", "PXAT", str(NOW)) == b"v"
     assert b"k" not in db.data
-    call(client, "SET", "k", "v")
+    run(client, "SET", "k", "v")
     assert error_of(client, "GETEX", "k", "EX", "0") == "ERR invalid expire time in 'getex' command"
     assert error_of(client, "GETEX", "k", "PERSIST", "EX", "1") == errors.SYNTAX
     assert error_of(client, "GETEX", "k", "NX") == errors.SYNTAX
@@ -273,13 +232,13 @@ def test_getex(client):
 
 
 def test_getdel_getset(client):
-    call(client, "SET", "k", "v", "EX", "10")
-    assert call(client, "GETSET", "k", "w") == b"v"
+    run(client, "SET", "k", "v", "EX", "10")
+    assert run(client, "GETSET", "k", "w") == b"v"
     assert client.db.ttl_ms(b"k") is None
-    assert call(client, "GETDEL", "k") == b"w"
-    assert call(client, "GETDEL", "k") is None
+    assert run(client, "GETDEL", "k") == b"w"
+    assert run(client, "GETDEL", "k") is None
     assert b"k" not in client.db.data
-    assert call(client, "GETSET", "k", "x") is None
+    assert run(client, "GETSET", "k", "x") is None
     client.db.data[b"l"] = ["list"]
     assert error_of(client, "GETDEL", "l") == errors.WRONGTYPE
     assert error_of(client, "GETSET", "l", "v") == errors.WRONGTYPE
@@ -289,55 +248,55 @@ def test_getdel_getset(client):
 
 
 def test_mset_mget_msetnx(client):
-    call(client, "SET", "t", "v", "EX", "10")
-    assert call(client, "MSET", "a", "1", "b", "2", "t", "3", "a", "4") is OK
+    run(client, "SET", "t", "v", "EX", "10")
+    assert run(client, "MSET", "a", "1", "b", "2", "t", "3", "a", "4") is OK
     assert client.db.ttl_ms(b"t") is None
     client.db.data[b"l"] = ["list"]
-    assert call(client, "MGET", "a", "b", "l", "missing", "t") == [b"4", b"2", None, None, b"3"]
-    assert call(client, "MSETNX", "x", "1", "l", "2") == 0
-    assert call(client, "MSETNX", "x", "1", "y", "2") == 1
-    assert call(client, "MGET", "x", "y") == [b"1", b"2"]
+    assert run(client, "MGET", "a", "b", "l", "missing", "t") == [b"4", b"2", None, None, b"3"]
+    assert run(client, "MSETNX", "x", "1", "l", "2") == 0
+    assert run(client, "MSETNX", "x", "1", "y", "2") == 1
+    assert run(client, "MGET", "x", "y") == [b"1", b"2"]
     assert error_of(client, "MSET", "a", "1", "b") == "ERR wrong number of arguments for 'mset' command"
-    assert error_of(client, "MSETNX", "a") == "ERR wrong number of arguments for 'msetnx' command"
+    assert execute(client, [b"MSETNX", b"a"]).message == "ERR wrong number of arguments for 'msetnx' command"
 
 
 # -- APPEND / STRLEN / SETRANGE / GETRANGE ---------------------------------------------------------------
 
 
 def test_append_keeps_ttl_and_checks_length(client):
-    assert call(client, "APPEND", "k", "ab") == 2
-    call(client, "SET", "k", "ab", "EX", "10")
-    assert call(client, "APPEND", "k", "cd") == 4
+    assert run(client, "APPEND", "k", "ab") == 2
+    run(client, "SET", "k", "ab", "EX", "10")
+    assert run(client, "APPEND", "k", "cd") == 4
     assert client.db.ttl_ms(b"k") == NOW + 10_000
-    assert call(client, "STRLEN", "k") == 4
-    assert call(client, "STRLEN", "missing") == 0
+    assert run(client, "STRLEN", "k") == 4
+    assert run(client, "STRLEN", "missing") == 0
     client.server.config.proto_max_bulk_len = 5
-    assert call(client, "APPEND", "k", "e") == 5
+    assert run(client, "APPEND", "k", "e") == 5
     assert error_of(client, "APPEND", "k", "f") == errors.STRING_TOO_LONG
-    assert call(client, "GET", "k") == b"abcde"
+    assert run(client, "GET", "k") == b"abcde"
 
 
 def test_setrange(client):
-    assert call(client, "SETRANGE", "k", "3", "") == 0
+    assert run(client, "SETRANGE", "k", "3", "") == 0
     assert b"k" not in client.db.data
-    assert call(client, "SETRANGE", "k", "2", "ab") == 4
-    assert call(client, "GET", "k") == b"\x00\x00ab"
-    call(client, "SET", "k", "hello", "EX", "10")
-    assert call(client, "SETRANGE", "k", "1", "ipp") == 5
-    assert call(client, "GET", "k") == b"hippo"
+    assert run(client, "SETRANGE", "k", "2", "ab") == 4
+    assert run(client, "GET", "k") == b"\x00\x00ab"
+    run(client, "SET", "k", "hello", "EX", "10")
+    assert run(client, "SETRANGE", "k", "1", "ipp") == 5
+    assert run(client, "GET", "k") == b"hippo"
     assert client.db.ttl_ms(b"k") == NOW + 10_000
-    assert call(client, "SETRANGE", "k", "7", "!") == 8
-    assert call(client, "GET", "k") == b"hippo\x00\x00!"
-    assert call(client, "SETRANGE", "k", "100", "") == 8
+    assert run(client, "SETRANGE", "k", "7", "!") == 8
+    assert run(client, "GET", "k") == b"hippo\x00\x00!"
+    assert run(client, "SETRANGE", "k", "100", "") == 8
     assert error_of(client, "SETRANGE", "k", "-1", "x") == errors.OFFSET_OUT_OF_RANGE
     client.server.config.proto_max_bulk_len = 10
-    assert call(client, "SETRANGE", "k", "9", "x") == 10
+    assert run(client, "SETRANGE", "k", "9", "x") == 10
     assert error_of(client, "SETRANGE", "k", "10", "x") == errors.STRING_TOO_LONG
     assert error_of(client, "SETRANGE", "new", "10", "x") == errors.STRING_TOO_LONG
 
 
 def test_getrange_matches_redis_rules(client):
-    call(client, "SET", "k", "0123456789")
+    run(client, "SET", "k", "0123456789")
 
     def reference(value: bytes, start: int, end: int) -> bytes:  # getrangeCommand, step by step
         n = len(value)
@@ -356,9 +315,9 @@ def test_getrange_matches_redis_rules(client):
 
     for start in range(-13, 14):
         for end in range(-13, 14):
-            assert call(client, "GETRANGE", "k", start, end) == reference(b"0123456789", start, end)
-    assert call(client, "SUBSTR", "k", "-3", "-1") == b"789"
-    assert call(client, "GETRANGE", "missing", "0", "-1") == b""
+            assert run(client, "GETRANGE", "k", start, end) == reference(b"0123456789", start, end)
+    assert run(client, "SUBSTR", "k", "-3", "-1") == b"789"
+    assert run(client, "GETRANGE", "missing", "0", "-1") == b""
     assert error_of(client, "GETRANGE", "missing", "x", "1") == errors.NOT_INTEGER
 
 
@@ -366,22 +325,22 @@ def test_getrange_matches_redis_rules(client):
 
 
 def test_incr_family(client):
-    assert call(client, "INCR", "n") == 1
-    assert call(client, "INCRBY", "n", "41") == 42
-    assert call(client, "DECR", "n") == 41
-    assert call(client, "DECRBY", "n", "-9") == 50
+    assert run(client, "INCR", "n") == 1
+    assert run(client, "INCRBY", "n", "41") == 42
+    assert run(client, "DECR", "n") == 41
+    assert run(client, "DECRBY", "n", "-9") == 50
     assert client.db.data[b"n"] == b"50"
-    call(client, "SET", "t", "1", "EX", "10")
-    call(client, "INCR", "t")
+    run(client, "SET", "t", "1", "EX", "10")
+    run(client, "INCR", "t")
     assert client.db.ttl_ms(b"t") == NOW + 10_000
-    call(client, "SET", "big", str(LLONG_MAX))
+    run(client, "SET", "big", str(LLONG_MAX))
     assert error_of(client, "INCR", "big") == errors.OVERFLOW
-    assert call(client, "INCRBY", "big", str(LLONG_MIN)) == -1
-    call(client, "SET", "small", str(LLONG_MIN))
+    assert run(client, "INCRBY", "big", str(LLONG_MIN)) == -1
+    run(client, "SET", "small", str(LLONG_MIN))
     assert error_of(client, "DECR", "small") == errors.OVERFLOW
     assert error_of(client, "DECRBY", "small", str(LLONG_MIN)) == errors.DECR_OVERFLOW
     for bad in ("1.0", " 1", "007", "", "x"):
-        call(client, "SET", "s", bad)
+        run(client, "SET", "s", bad)
         assert error_of(client, "INCR", "s") == errors.NOT_INTEGER
     assert error_of(client, "INCRBY", "n", "1.5") == errors.NOT_INTEGER
     client.db.data[b"l"] = ["list"]
@@ -389,22 +348,22 @@ def test_incr_family(client):
 
 
 def test_incrbyfloat(client):
-    assert call(client, "INCRBYFLOAT", "f", "10.5") == b"10.5"
-    assert call(client, "INCRBYFLOAT", "f", "0.1") == b"10.6"
-    call(client, "SET", "f", "0")
-    assert call(client, "INCRBYFLOAT", "f", "3.0e3") == b"3000"
-    call(client, "SET", "f", "10")
-    assert call(client, "INCRBYFLOAT", "f", "5.0e3") == b"5010"
-    assert call(client, "INCRBYFLOAT", "f", "-5010") == b"0"
-    call(client, "SET", "t", "1", "PX", "99")
-    assert call(client, "INCRBYFLOAT", "t", "0x8") == b"9"
+    assert run(client, "INCRBYFLOAT", "f", "10.5") == b"10.5"
+    assert run(client, "INCRBYFLOAT", "f", "0.1") == b"10.6"
+    run(client, "SET", "f", "0")
+    assert run(client, "INCRBYFLOAT", "f", "3.0e3") == b"3000"
+    run(client, "SET", "f", "10")
+    assert run(client, "INCRBYFLOAT", "f", "5.0e3") == b"5010"
+    assert run(client, "INCRBYFLOAT", "f", "-5010") == b"0"
+    run(client, "SET", "t", "1", "PX", "99")
+    assert run(client, "INCRBYFLOAT", "t", "0x8") == b"9"
     assert client.db.ttl_ms(b"t") == NOW + 99
     assert error_of(client, "INCRBYFLOAT", "f", "inf") == errors.INCR_NAN_INF
     assert error_of(client, "INCRBYFLOAT", "f", "nan") == errors.NOT_FLOAT
     assert error_of(client, "INCRBYFLOAT", "f", "1e5000") == errors.NOT_FLOAT
-    call(client, "SET", "f", "1.1e4932")
+    run(client, "SET", "f", "1.1e4932")
     assert error_of(client, "INCRBYFLOAT", "f", "1e4932") == errors.INCR_NAN_INF
-    call(client, "SET", "f", "abc")
+    run(client, "SET", "f", "abc")
     assert error_of(client, "INCRBYFLOAT", "f", "1") == errors.NOT_FLOAT
     client.db.data[b"l"] = ["list"]
     assert error_of(client, "INCRBYFLOAT", "l", "x") == errors.WRONGTYPE
@@ -546,9 +505,9 @@ def test_lcs_bit_parallel_matches_redis_table(client):
         minmatch = rng.randint(0, 3)
         text, matches, length = redis_lcs(a, b, minmatch, True)
         client.db.data[b"a"], client.db.data[b"b"] = a, b
-        assert call(client, "LCS", "a", "b") == text
-        assert call(client, "LCS", "a", "b", "LEN") == length
-        assert call(client, "LCS", "a", "b", "IDX", "MINMATCHLEN", minmatch, "WITHMATCHLEN") == {
+        assert run(client, "LCS", "a", "b") == text
+        assert run(client, "LCS", "a", "b", "LEN") == length
+        assert run(client, "LCS", "a", "b", "IDX", "MINMATCHLEN", minmatch, "WITHMATCHLEN") == {
             b"matches": matches, b"len": length,
         }
 
@@ -570,21 +529,21 @@ def test_lcs_errors(client):
     assert error_of(client, "LCS", "l", "missing") == errors.LCS_WRONGTYPE
     assert error_of(client, "LCS", "a", "b", "LEN", "IDX") == errors.LCS_LEN_AND_IDX
     assert error_of(client, "LCS", "a", "b", "MINMATCHLEN") == errors.SYNTAX
-    assert call(client, "LCS", "a", "b", "IDX") == {b"matches": [], b"len": 0}
+    assert run(client, "LCS", "a", "b", "IDX") == {b"matches": [], b"len": 0}
     client.db.data[b"a"] = b"x" * 2000
     client.db.data[b"b"] = b"y" * 2000
     client.server.config.proto_max_bulk_len = 2001 * 2001 * 4 - 1
     assert error_of(client, "LCS", "a", "b") == errors.LCS_TOO_MUCH_MEMORY
     client.server.config.proto_max_bulk_len = 2001 * 2001 * 4
-    assert call(client, "LCS", "a", "b", "LEN") == 0
+    assert run(client, "LCS", "a", "b", "LEN") == 0
 
 
 def test_lcs_large_is_fast(client):
     rng = random.Random(31)
     client.db.data[b"a"] = bytes(rng.choice(b"acgt") for _ in range(5000))
     client.db.data[b"b"] = bytes(rng.choice(b"acgt") for _ in range(5000))
-    length = call(client, "LCS", "a", "b", "LEN")
-    text = call(client, "LCS", "a", "b")
+    length = run(client, "LCS", "a", "b", "LEN")
+    text = run(client, "LCS", "a", "b")
     assert len(text) == length > 3000
 
 
@@ -598,9 +557,9 @@ def test_lcs_large_is_fast(client):
      ("INCRBYFLOAT", "k", "1.5"), ("MSET", "k", "v"), ("MSETNX", "k", "v")],
 )
 def test_writes_signal_watchers_and_dirty(client, command):
-    watcher = watch(client, b"k")
+    watcher = watcher_of(client, b"k")
     dirty = client.server.clock.dirty
-    call(client, *command)
+    run(client, *command)
     assert watcher.watch_dirty
     assert client.server.clock.dirty > dirty
 
@@ -612,22 +571,22 @@ def test_writes_signal_watchers_and_dirty(client, command):
      ("MGET", "k"), ("LCS", "k", "k"), ("GETDEL", "missing")],
 )
 def test_no_change_no_signal(client, command):
-    call(client, "SET", "k", "1")
-    watcher = watch(client, b"k")
+    run(client, "SET", "k", "1")
+    watcher = watcher_of(client, b"k")
     dirty = client.server.clock.dirty
-    call(client, *command)
+    run(client, *command)
     assert not watcher.watch_dirty
     assert client.server.clock.dirty == dirty
 
 
 def test_getex_and_getdel_signal(client):
-    call(client, "SET", "k", "1")
-    watcher = watch(client, b"k")
-    call(client, "GETEX", "k", "EX", "5")
+    run(client, "SET", "k", "1")
+    watcher = watcher_of(client, b"k")
+    run(client, "GETEX", "k", "EX", "5")
     assert watcher.watch_dirty
     watcher.watch_dirty = False
-    call(client, "GETEX", "k", "PERSIST")
+    run(client, "GETEX", "k", "PERSIST")
     assert watcher.watch_dirty
     watcher.watch_dirty = False
-    call(client, "GETDEL", "k")
+    run(client, "GETDEL", "k")
     assert watcher.watch_dirty
