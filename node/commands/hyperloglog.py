@@ -182,25 +182,13 @@ def sparse_to_dense(buf: bytearray) -> bool:
     dense[:HLL_HDR_SIZE] = buf[:HLL_HDR_SIZE]
     dense[4] = HLL_DENSE
     idx = 0
-    p = HLL_HDR_SIZE
-    end = len(buf)
-    while p < end:
-        op = buf[p]
-        if not op & 0xC0:
-            idx += (op & 63) + 1
-            p += 1
-        elif not op & 0x80:
-            idx += (((op & 63) << 8) | _byte_at(buf, p + 1)) + 1
-            p += 2
-        else:
-            runlen = (op & 3) + 1
-            value = ((op >> 2) & 31) + 1
+    for _kind, runlen, value in sparse_ops(buf):
+        if value:
             if runlen + idx > HLL_REGISTERS:
                 return False  # an overflow is an error even if exactly 16384 came before
             for i in range(idx, idx + runlen):
                 dense_set(dense, i, value)
-            idx += runlen
-            p += 1
+        idx += runlen
     if idx != HLL_REGISTERS:
         return False
     buf[:] = dense
@@ -344,29 +332,26 @@ def _promote(buf: bytearray, index: int, count: int) -> int:
     return 1
 
 
-def sparse_runs(buf):
-    """(runlen, value) for each opcode of a sparse body, and whether the total is 16384."""
-    runs = []
-    append = runs.append
+def sparse_ops(buf) -> list[tuple[bytes, int, int]]:
+    """The opcodes of a sparse body, decoded once for every reader: (``b"z"``, n, 0) for
+    ZERO, (``b"Z"``, n, 0) for XZERO, (``b"v"``, n, value) for VAL, where n is the run of
+    registers it covers."""
+    ops = []
+    append = ops.append
     p = HLL_HDR_SIZE
     end = len(buf)
-    idx = 0
     while p < end:
         op = buf[p]
         if not op & 0xC0:
-            n = (op & 63) + 1
-            append((n, 0))
+            append((b"z", (op & 63) + 1, 0))
             p += 1
         elif not op & 0x80:
-            n = (((op & 63) << 8) | _byte_at(buf, p + 1)) + 1
-            append((n, 0))
+            append((b"Z", (((op & 63) << 8) | _byte_at(buf, p + 1)) + 1, 0))
             p += 2
         else:
-            n = (op & 3) + 1
-            append((n, ((op >> 2) & 31) + 1))
+            append((b"v", (op & 3) + 1, ((op >> 2) & 31) + 1))
             p += 1
-        idx += n
-    return runs, idx == HLL_REGISTERS
+    return ops
 
 
 # -- estimator -------------------------------------------------------------------------------------
@@ -457,24 +442,10 @@ def histogram(buf) -> tuple[list[int], bool]:
     if buf[4] == HLL_DENSE:
         return register_histogram(dense_registers(buf)), True
     histo = [0] * 64
-    p = HLL_HDR_SIZE
-    end = len(buf)
     idx = 0
-    while p < end:
-        op = buf[p]
-        if not op & 0xC0:
-            n = (op & 63) + 1
-            histo[0] += n
-            p += 1
-        elif not op & 0x80:
-            n = (((op & 63) << 8) | _byte_at(buf, p + 1)) + 1
-            histo[0] += n
-            p += 2
-        else:
-            n = (op & 3) + 1
-            histo[((op >> 2) & 31) + 1] += n
-            p += 1
-        idx += n
+    for _kind, runlen, value in sparse_ops(buf):
+        histo[value] += runlen
+        idx += runlen
     return histo, idx == HLL_REGISTERS
 
 
@@ -489,27 +460,15 @@ def merge_into(regs: bytearray, buf) -> bool:
         other = dense_registers(buf)
         regs[:] = bytewise_max(regs, other) if any(regs) else other
         return True
-    p = HLL_HDR_SIZE
-    end = len(buf)
     i = 0
-    while p < end:
-        op = buf[p]
-        if not op & 0xC0:
-            i += (op & 63) + 1
-            p += 1
-        elif not op & 0x80:
-            i += (((op & 63) << 8) | _byte_at(buf, p + 1)) + 1
-            p += 2
-        else:
-            runlen = (op & 3) + 1
-            value = ((op >> 2) & 31) + 1
+    for _kind, runlen, value in sparse_ops(buf):
+        if value:
             if runlen + i > HLL_REGISTERS:
                 return False
             for j in range(i, i + runlen):
                 if value > regs[j]:
                     regs[j] = value
-            i += runlen
-            p += 1
+        i += runlen
     return i == HLL_REGISTERS
 
 
@@ -703,20 +662,8 @@ def pfdebug(client, argv):
     if sub == b"decode":
         if value[4] != HLL_SPARSE:
             raise CommandError("ERR HLL encoding is not sparse")
-        parts = []
-        p = HLL_HDR_SIZE
-        end = len(value)
-        while p < end:
-            op = value[p]
-            if not op & 0xC0:
-                parts.append(b"z:%d" % ((op & 63) + 1))
-                p += 1
-            elif not op & 0x80:
-                parts.append(b"Z:%d" % ((((op & 63) << 8) | _byte_at(value, p + 1)) + 1))
-                p += 2
-            else:
-                parts.append(b"v:%d,%d" % (((op >> 2) & 31) + 1, (op & 3) + 1))
-                p += 1
+        parts = [b"%b:%d" % (kind, runlen) if kind != b"v" else b"v:%d,%d" % (register, runlen)
+                 for kind, runlen, register in sparse_ops(value)]
         return b" ".join(parts)
     if sub == b"encoding":
         return Status(b"dense" if value[4] == HLL_DENSE else b"sparse")

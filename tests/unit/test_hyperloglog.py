@@ -68,7 +68,7 @@ def test_sparse_split_and_merge():
     assert H.sparse_set(buf, 6, 3, 3000) == 1  # VAL next to VAL of the same value: merged
     assert bytes(buf[16:]) == bytes([0x04, 0x89, 0x7F, 0xF8])
     assert buf[15] & 0x80  # cache invalidated
-    assert H.sparse_runs(buf) == ([(5, 0), (2, 3), (16377, 0)], True)
+    assert H.sparse_ops(buf) == [(b"z", 5, 0), (b"v", 2, 3), (b"Z", 16377, 0)]
 
 
 def test_sparse_matches_dense():
