@@ -287,19 +287,24 @@ def _set_number(client, key: bytes, h: HashObject, created: bool, field: bytes, 
     _stored(client, key, h, created, 1, event)
 
 
+def _field_for_update(db, key: bytes, field: bytes) -> tuple[HashObject, bool, bytes | None]:
+    """HINCRBY/HINCRBYFLOAT's lookup: the hash (a new, not yet stored one if the key is
+    missing), whether it is new, and the field's current value."""
+    h = get_hash(db, key)
+    created = h is None
+    if created:
+        h = HashObject()
+    return h, created, h.get(field)
+
+
 @command("hincrby", 4, "write denyoom fast", group="hash", keys=[KeySpec("RW ACCESS UPDATE", index=1)],
          summary="Increment the integer value of a hash field by the given number", since="2.0.0")
 def hincrby(client, argv):
     incr = containers.parse_long(argv[3])
     if incr is None:
         raise CommandError(errors.NOT_INTEGER)
-    db = client.db
     key, field = argv[1], argv[2]
-    h = get_hash(db, key)
-    created = h is None
-    if created:
-        h = HashObject()
-    current = h.get(field)
+    h, created, current = _field_for_update(client.db, key, field)
     if current is None:
         value = 0
     else:
@@ -321,13 +326,8 @@ def hincrbyfloat(client, argv):
         raise CommandError(errors.NOT_FLOAT)
     if incr is _INFINITE:
         raise CommandError(errors.VALUE_NAN_OR_INF)
-    db = client.db
     key, field = argv[1], argv[2]
-    h = get_hash(db, key)
-    created = h is None
-    if created:
-        h = HashObject()
-    current = h.get(field)
+    h, created, current = _field_for_update(client.db, key, field)
     if current is None:
         value = (0, 0)
     else:
