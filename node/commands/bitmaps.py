@@ -112,6 +112,17 @@ def _unit_is_bit(raw: bytes) -> bool:
     raise CommandError(errors.SYNTAX)
 
 
+def _clamp(start: int, end: int, total: int) -> tuple[int, int]:
+    """BITCOUNT/BITPOS: negative offsets count from the end, then clamp to ``total`` units."""
+    if start < 0:
+        start = max(total + start, 0)
+    if end < 0:
+        end = max(total + end, 0)
+    if end >= total:
+        end = total - 1
+    return start, end
+
+
 def _range_masks(start: int, end: int) -> tuple[int, int, int, int]:
     """Bit range -> byte range plus the masks of the edge bits outside it (Redis's neg masks)."""
     first_neg = ~((1 << (8 - (start & 7))) - 1) & 0xFF
@@ -136,12 +147,7 @@ def bitcount(client, argv):
         isbit = argc == 5 and _unit_is_bit(argv[4])
         if isbit:
             total <<= 3
-        if start < 0:
-            start = max(total + start, 0)
-        if end < 0:
-            end = max(total + end, 0)
-        if end >= total:
-            end = total - 1
+        start, end = _clamp(start, end, total)
         if isbit and start <= end:
             start, end, first_neg, last_neg = _range_masks(start, end)
     elif argc == 2:
@@ -194,12 +200,7 @@ def bitpos(client, argv):
             end = (total << 3) + 7 if isbit else total - 1
         if isbit:
             total <<= 3
-        if start < 0:
-            start = max(total + start, 0)
-        if end < 0:
-            end = max(total + end, 0)
-        if end >= total:
-            end = total - 1
+        start, end = _clamp(start, end, total)
         if isbit and start <= end:
             start, end, first_neg, last_neg = _range_masks(start, end)
     elif argc == 3:
