@@ -385,7 +385,7 @@ def del_(client, argv):
 
 
 def _delete_notifying(client, keys: list[bytes]) -> int:
-    """DEL/UNLINK with a ``del`` event for each key removed."""
+    """DEL with a ``del`` event for each key removed."""
     delete = client.db.delete
     count = 0
     for key in keys:
@@ -400,10 +400,7 @@ def _delete_notifying(client, keys: list[bytes]) -> int:
          summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
          complexity="O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.")
 def unlink(client, argv):
-    if client.server.notify_flags:
-        return _delete_notifying(client, argv[1:])
-    delete = client.db.delete
-    return sum(1 for key in argv[1:] if delete(key))
+    return del_(client, argv)  # values are freed at once: nothing to hand to another thread
 
 
 @command("exists", -2, "readonly fast", group="generic", keys=[KeySpec("RO", index=1, lastkey=-1)],
