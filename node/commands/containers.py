@@ -227,3 +227,19 @@ def scan(container: Any, cursor: int, count: int) -> tuple[int, list]:
         return 0, out
     return hash(snap[pos]) + _OFFSET, out
 
+
+def rank_range(start: int, end: int, n: int) -> tuple[int, int] | None:
+    """Redis's index sanitising for LRANGE, LTRIM, ZRANGE and ZREMRANGEBYRANK on ``n``
+    elements: negative indexes count from the end; None when the range is empty, else the
+    inclusive (start, end) within [0, n)."""
+    if start < 0:
+        start += n
+    if end < 0:
+        end += n
+    if start < 0:
+        start = 0
+    if start > end or start >= n:
+        return None
+    if end >= n:
+        end = n - 1
+    return start, end

@@ -43,7 +43,7 @@ from itertools import islice
 
 from node import errors
 from node.blocking import Block, is_rerun, keys_to_serve
-from node.commands.containers import parse_long
+from node.commands.containers import parse_long, rank_range
 from node.commands.keys import register_type
 from node.commands.spec import KeySpec, command
 from node.commands.strings import _INFINITE, ld_round, parse_long_double
@@ -315,16 +315,10 @@ def lindex(client, argv):
 def _range(lst: ListObject, start: int, end: int) -> list[bytes]:
     """addListRangeReply's range: Redis's clamping, walked from the nearer end."""
     n = len(lst)
-    if start < 0:
-        start += n
-    if end < 0:
-        end += n
-    if start < 0:
-        start = 0
-    if start > end or start >= n:
+    span = rank_range(start, end, n)
+    if span is None:
         return []
-    if end >= n:
-        end = n - 1
+    start, end = span
     if start == 0 and end == n - 1:
         return list(lst)
     if start > n - 1 - end:
@@ -459,18 +453,11 @@ def ltrim(client, argv):
         return OK
     base = db.clock.dirty
     n = len(lst)
-    if start < 0:
-        start += n
-    if end < 0:
-        end += n
-    if start < 0:
-        start = 0
-    if start > end or start >= n:
+    span = rank_range(start, end, n)
+    if span is None:
         ltrim_, rtrim = n, 0
     else:
-        if end >= n:
-            end = n - 1
-        ltrim_, rtrim = start, n - end - 1
+        ltrim_, rtrim = span[0], n - span[1] - 1
     kept = n - ltrim_ - rtrim
     if kept < ltrim_ + rtrim:
         # Cheaper to rebuild from what stays.

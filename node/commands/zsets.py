@@ -847,16 +847,10 @@ _ZREMRANGE_EVENTS = {_RANK: b"zremrangebyrank", _SCORE: b"zremrangebyscore", _LE
 def _rank_positions(n: int, start: int, end: int, reverse: bool) -> tuple[int, int]:
     """genericZrangebyrankCommand's index sanitising: positions [lo, hi) (counted from the
     top when ``reverse``)."""
-    if start < 0:
-        start += n
-    if end < 0:
-        end += n
-    if start < 0:
-        start = 0
-    if start > end or start >= n:
+    span = containers.rank_range(start, end, n)
+    if span is None:
         return 0, 0
-    if end >= n:
-        end = n - 1
+    start, end = span
     if not reverse:
         return start, end + 1
     return n - 1 - end, n - start
@@ -1051,17 +1045,10 @@ def _zremrange(client, argv, rangetype: int) -> int:
         return 0
     n = len(zset.scores)
     if rangetype == _RANK:
-        if start < 0:
-            start += n
-        if end < 0:
-            end += n
-        if start < 0:
-            start = 0
-        if start > end or start >= n:
+        span = containers.rank_range(start, end, n)
+        if span is None:
             return 0
-        if end >= n:
-            end = n - 1
-        lo, hi = start, end + 1
+        lo, hi = span[0], span[1] + 1
     elif rangetype == _SCORE:
         lo, hi = zset.score_bounds(rng)
     else:
