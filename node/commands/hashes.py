@@ -23,7 +23,13 @@ from __future__ import annotations
 
 from node import errors
 from node.commands import containers
-from node.commands.keys import compile_glob, parse_ll, parse_scan_cursor, register_type
+from node.commands.keys import (
+    compile_glob,
+    parse_ll,
+    parse_scan_cursor,
+    register_type,
+    typed_lookup,
+)
 from node.commands.spec import KeySpec, command
 from node.commands.strings import _INFINITE, ld_add, ld_format_human, parse_long_double
 from node.errors import CommandError
@@ -59,12 +65,7 @@ def _copy(value: HashObject) -> HashObject:
 register_type(HashObject, b"hash", encoding=_encoding, copy=_copy)
 
 
-def get_hash(db, key: bytes) -> HashObject | None:
-    """The hash at ``key`` (None if missing); WRONGTYPE for other types. An access."""
-    value = db.get(key)
-    if value is None or type(value) is HashObject:
-        return value
-    raise CommandError(errors.WRONGTYPE)
+get_hash = typed_lookup(HashObject)
 
 
 def _stored(client, key: bytes, h: HashObject, created: bool, dirty: int, event: bytes) -> None:

@@ -93,6 +93,20 @@ def register_type(
     _TYPES[cls] = (name, encoding, copy)
 
 
+def typed_lookup(cls: type) -> Callable:
+    """``get_<type>(db, key)`` for values of class ``cls``: the value (None if missing),
+    WRONGTYPE for a value of another type. A lookup that counts as an access."""
+
+    def lookup(db, key: bytes):
+        value = db.get(key)
+        if value is None or type(value) is cls:
+            return value
+        raise CommandError(errors.WRONGTYPE)
+
+    lookup.__doc__ = f"The {cls.__name__} at ``key`` (None if missing); WRONGTYPE for other types."
+    return lookup
+
+
 def _string_encoding(value: object) -> bytes:
     # tryObjectEncoding: "int" for a string2l integer of at most 20 bytes, "embstr" up to
     # 44 bytes, "raw" above. A bytearray is a string grown in place (APPEND, SETRANGE):

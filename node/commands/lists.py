@@ -44,7 +44,7 @@ from itertools import islice
 from node import errors
 from node.blocking import Block, is_rerun, keys_to_serve
 from node.commands.containers import parse_long, rank_range
-from node.commands.keys import register_type
+from node.commands.keys import register_type, typed_lookup
 from node.commands.spec import KeySpec, command
 from node.commands.strings import _INFINITE, ld_round, parse_long_double
 from node.errors import CommandError
@@ -75,12 +75,7 @@ register_type(ListObject, b"list", encoding=_encoding, copy=_copy)
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def get_list(db, key: bytes) -> ListObject | None:
-    """The list at ``key`` (None if missing); WRONGTYPE for other types. An access."""
-    value = db.get(key)
-    if value is None or type(value) is ListObject:
-        return value
-    raise CommandError(errors.WRONGTYPE)
+get_list = typed_lookup(ListObject)
 
 
 def _long(raw: bytes, error: str | None = None) -> int:

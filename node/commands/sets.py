@@ -26,7 +26,14 @@ from __future__ import annotations
 from node import errors
 from node.commands import containers
 from node.commands.hashes import scan_options
-from node.commands.keys import compile_glob, delete_empty_result, parse_ll, parse_scan_cursor, register_type
+from node.commands.keys import (
+    compile_glob,
+    delete_empty_result,
+    parse_ll,
+    parse_scan_cursor,
+    register_type,
+    typed_lookup,
+)
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
 from node.notify import NOTIFY_SET, key_event, key_removed
@@ -71,12 +78,7 @@ def _all_ints(members) -> bool:
     return True
 
 
-def get_set(db, key: bytes) -> SetObject | None:
-    """The set at ``key`` (None if missing); WRONGTYPE for other types. An access."""
-    value = db.get(key)
-    if value is None or type(value) is SetObject:
-        return value
-    raise CommandError(errors.WRONGTYPE)
+get_set = typed_lookup(SetObject)
 
 
 def _max_intset(client) -> int:

@@ -37,8 +37,7 @@ from itertools import accumulate, chain
 
 from sortedcontainers import SortedDict
 
-from node import errors
-from node.commands.keys import parse_ll, register_type
+from node.commands.keys import parse_ll, register_type, typed_lookup
 from node.errors import CommandError
 
 UINT64_MAX = 2**64 - 1
@@ -824,9 +823,4 @@ class ConsumerGroup:
 register_type(Stream, b"stream", encoding=lambda value: b"stream", copy=Stream.copy)
 
 
-def get_stream(db, key: bytes) -> Stream | None:
-    """The stream at ``key`` (None if missing); WRONGTYPE for other types. An access."""
-    value = db.get(key)
-    if value is None or type(value) is Stream:
-        return value
-    raise CommandError(errors.WRONGTYPE)
+get_stream = typed_lookup(Stream)

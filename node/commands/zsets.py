@@ -71,6 +71,7 @@ from node.commands.keys import (
     parse_scan_cursor,
     register_type,
     type_name,
+    typed_lookup,
 )
 from node.commands.lists import parse_list_timeout, parse_mpop_count
 from node.commands.spec import KeySpec, command
@@ -402,12 +403,7 @@ def _limits(client) -> tuple[int, int]:
     return config.zset_max_listpack_entries, config.zset_max_listpack_value
 
 
-def get_zset(db, key: bytes) -> ZSet | None:
-    """The zset at ``key`` (None if missing); WRONGTYPE for other types."""
-    value = db.get(key)
-    if value is None or type(value) is ZSet:
-        return value
-    raise CommandError(errors.WRONGTYPE)
+get_zset = typed_lookup(ZSet)
 
 
 def _after_removal(client, key: bytes, zset: ZSet, event: bytes) -> None:
