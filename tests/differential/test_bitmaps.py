@@ -11,39 +11,12 @@ import random
 import pytest
 import redis
 
+from tests.differential.test_strings import make_list
 from tests.support.rawconn import ServerError
 
 LLONG_MAX = 2**63 - 1
 LLONG_MIN = -(2**63)
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-
-
-def has_command(differ, name: str) -> bool:
-    """Whether our node knows ``name`` yet (other command groups land separately)."""
-    try:
-        differ.client("ours").execute_command(name, "__probe__")
-    except redis.ResponseError as exc:
-        return "unknown command" not in str(exc)
-    return True
-
-
-KEYS_USED = ("a", "b", "c", "k", "l", "e", "n", "s", "t", "z", "bf", "dest", "missing", "ones", "zeros")
-
-
-@pytest.fixture(autouse=True)
-def clean_keys(differ):
-    """Until the node has FLUSHALL, the differ fixture cannot empty it: remove our keys by hand."""
-    if not has_command(differ, "flushall"):
-        ours = differ.client("ours")
-        for key in KEYS_USED:
-            ours.execute_command("GETDEL", key)
-
-
-def make_list(differ, key: str = "l") -> bool:
-    if not has_command(differ, "rpush"):
-        return False
-    differ.check("RPUSH", key, "x", resp3=False)
-    return True
 
 
 def is_error(reply, text: str | None = None) -> bool:
@@ -110,8 +83,6 @@ def test_setbit_errors(differ):
 
 
 def test_setbit_keeps_ttl(differ):
-    if not has_command(differ, "pttl"):
-        pytest.skip("PTTL is not implemented by the node yet")
     differ.check("SET", "t", "a", "EX", "1000")
     differ.check("SETBIT", "t", "100", "1")
     assert differ.both(lambda c: ttl_bucket(c, "t")) == 100
@@ -283,8 +254,6 @@ def test_bitop_errors(differ):
 
 
 def test_bitop_clears_ttl(differ):
-    if not has_command(differ, "pttl"):
-        pytest.skip("PTTL is not implemented by the node yet")
     differ.check("SET", "dest", "a", "EX", "1000")
     differ.check("SET", "a", "b")
     differ.check("BITOP", "OR", "dest", "a")
@@ -391,8 +360,7 @@ def test_bitfield_errors(differ):
 
 
 def test_wrongtype(differ):
-    if not make_list(differ):
-        pytest.skip("the node has no lists yet")
+    make_list(differ)
     for cmd in (
         ("SETBIT", "l", "0", "1"), ("GETBIT", "l", "0"), ("BITCOUNT", "l"), ("BITCOUNT", "l", "0", "1"),
         ("BITPOS", "l", "1"), ("BITOP", "AND", "dest", "l"), ("BITOP", "OR", "dest", "missing", "l"),
@@ -414,19 +382,10 @@ def test_wrongtype(differ):
     differ.check("GET", "l")
 
 
-# -- declarations ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["setbit", "getbit", "bitcount", "bitpos", "bitop", "bitfield", "bitfield_ro"])
-def test_command_info(differ, name):
-    if not has_command(differ, "command"):
-        pytest.skip("COMMAND is not implemented by the node yet")
-    differ.check("COMMAND", "INFO", name)
+# -- proto-max-bulk-len ---------------------------------------------------------------------------------------
 
 
 def test_bit_offsets_follow_proto_max_bulk_len(differ):
-    if not has_command(differ, "config"):
-        pytest.skip("CONFIG is not implemented by the node yet")
     limit = 1024 * 1024
     for which in ("ours", "real"):
         differ.client(which).config_set("proto-max-bulk-len", str(limit))

@@ -19,36 +19,9 @@ LLONG_MAX = 2**63 - 1
 LLONG_MIN = -(2**63)
 
 
-def has_command(differ, name: str) -> bool:
-    """Whether our node knows ``name`` yet (other command groups land separately)."""
-    try:
-        differ.client("ours").execute_command(name, "__probe__")
-    except redis.ResponseError as exc:
-        return "unknown command" not in str(exc)
-    return True
-
-
-KEYS_USED = (
-    "a", "b", "e", "f", "k", "l", "n", "m", "t", "x", "y", "z", "ex", "px", "exat", "pxat", "new", "list",
-    "big", "big2", "missing", "missing2", "l2", "l3",
-)
-
-
-@pytest.fixture(autouse=True)
-def clean_keys(differ):
-    """Until the node has FLUSHALL, the differ fixture cannot empty it: remove our keys by hand."""
-    if not has_command(differ, "flushall"):
-        ours = differ.client("ours")
-        for key in KEYS_USED:
-            ours.execute_command("GETDEL", key)
-
-
-def make_list(differ, key: str = "l") -> bool:
-    """Put a list at ``key`` on both servers (False if the node has no lists yet)."""
-    if not has_command(differ, "rpush"):
-        return False
+def make_list(differ, key: str = "l") -> None:
+    """Put a list at ``key`` on both servers."""
     differ.check("RPUSH", key, "x", resp3=False)
-    return True
 
 
 def ttl_bucket(client: redis.Redis, key) -> object:
@@ -58,8 +31,6 @@ def ttl_bucket(client: redis.Redis, key) -> object:
 
 
 def same_ttl(differ, key) -> object:
-    if not has_command(differ, "pttl"):
-        pytest.skip("PTTL is not implemented by the node yet")
     return differ.both(lambda c: ttl_bucket(c, key))
 
 
@@ -155,8 +126,7 @@ def test_set_bad_expire(differ, option, value):
 
 
 def test_set_bad_expire_beats_wrongtype_and_get(differ):
-    if not make_list(differ):
-        pytest.skip("the node has no lists yet")
+    make_list(differ)
     assert is_error(differ.check("SET", "l", "v", "GET", "EX", "0"), "ERR invalid expire time in 'set' command")
     assert is_error(differ.check("SET", "l", "v", "GET", "EX", "x"), "ERR value is not an integer or out of range")
     assert is_error(differ.check("SET", "l", "v", "GET"), "WRONGTYPE Operation against a key holding the wrong kind of value")
@@ -416,8 +386,7 @@ def test_incr_overflow(differ):
 
 
 def test_incr_wrongtype(differ):
-    if not make_list(differ):
-        pytest.skip("the node has no lists yet")
+    make_list(differ)
     for cmd in (("INCR", "l"), ("DECR", "l"), ("INCRBY", "l", "1"), ("DECRBY", "l", "1"), ("INCRBYFLOAT", "l", "1")):
         assert is_error(differ.check(*cmd), "WRONGTYPE Operation against a key holding the wrong kind of value")
     # the increment is parsed before the key is looked at (INCRBY/DECRBY), after it for INCRBYFLOAT
@@ -555,8 +524,7 @@ def test_lcs_long_strings(differ):
 
 
 def test_wrongtype(differ):
-    if not make_list(differ):
-        pytest.skip("the node has no lists yet")
+    make_list(differ)
     wrong = "WRONGTYPE Operation against a key holding the wrong kind of value"
     for cmd in (
         ("GET", "l"), ("GETEX", "l"), ("GETEX", "l", "EX", "abc"), ("GETEX", "l", "PERSIST"), ("GETDEL", "l"),
@@ -583,29 +551,12 @@ def test_wrongtype(differ):
     differ.check("GET", "l3")
 
 
-# -- declarations ------------------------------------------------------------------------------------------
-
-STRING_COMMANDS = (
-    "get", "set", "getex", "getdel", "getset", "append", "strlen", "setrange", "getrange", "substr", "incr",
-    "decr", "incrby", "decrby", "incrbyfloat", "mset", "mget", "msetnx", "setnx", "setex", "psetex", "lcs",
-)
-
-
-@pytest.mark.parametrize("name", STRING_COMMANDS)
-def test_command_info(differ, name):
-    if not has_command(differ, "command"):
-        pytest.skip("COMMAND is not implemented by the node yet")
-    differ.check("COMMAND", "INFO", name)
-
-
 # -- proto-max-bulk-len ------------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def small_bulk_limit(differ):
     """proto-max-bulk-len at its 1 MiB minimum on both servers, restored afterwards."""
-    if not has_command(differ, "config"):
-        pytest.skip("CONFIG is not implemented by the node yet")
     for which in ("ours", "real"):
         differ.client(which).config_set("proto-max-bulk-len", str(1024 * 1024))
     try:
