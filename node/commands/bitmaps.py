@@ -16,7 +16,7 @@ from __future__ import annotations
 from node import errors
 from node.commands.keys import delete_empty_result
 from node.commands.spec import KeySpec, command
-from node.commands.strings import int_arg, parse_ll, store_notifying
+from node.commands.strings import get_string, int_arg, parse_ll, store_notifying
 from node.errors import CommandError
 from node.notify import NOTIFY_NEW, NOTIFY_STRING, key_event
 
@@ -42,13 +42,6 @@ def bit_offset(client, raw: bytes, hash_allowed: bool = False, bits: int = 0) ->
     return offset
 
 
-def _string_or_none(db, key: bytes) -> bytes | None:
-    value = db.get(key)
-    if value is None or type(value) is bytes:
-        return value
-    raise CommandError(errors.WRONGTYPE)
-
-
 # -- SETBIT / GETBIT -------------------------------------------------------------------------------
 
 
@@ -61,7 +54,7 @@ def setbit(client, argv):
         raise CommandError(errors.BIT_VALUE)
     db = client.db
     key = argv[1]
-    value = _string_or_none(db, key)
+    value = get_string(db, key)
     byte = offset >> 3
     shift = 7 - (offset & 7)
     if value is None:
@@ -91,7 +84,7 @@ def setbit(client, argv):
          summary="Returns the bit value at offset in the string value stored at key", since="2.2.0")
 def getbit(client, argv):
     offset = bit_offset(client, argv[2])
-    value = _string_or_none(client.db, argv[1])
+    value = get_string(client.db, argv[1])
     if value is None:
         return 0
     byte = offset >> 3
@@ -133,7 +126,7 @@ def _range_masks(start: int, end: int) -> tuple[int, int, int, int]:
 @command("bitcount", -2, "readonly", group="bitmap", keys=[KeySpec("RO ACCESS", index=1)],
          summary="Count set bits in a string", since="2.6.0", complexity="O(N)")
 def bitcount(client, argv):
-    value = _string_or_none(client.db, argv[1])
+    value = get_string(client.db, argv[1])
     if value is None:
         return 0
     argc = len(argv)
@@ -183,7 +176,7 @@ def bitpos(client, argv):
     bit = int_arg(argv[2])
     if bit not in (0, 1):
         raise CommandError(errors.BIT_ARGUMENT)
-    value = _string_or_none(client.db, argv[1])
+    value = get_string(client.db, argv[1])
     if value is None:
         return -1 if bit else 0
     argc = len(argv)
@@ -259,7 +252,7 @@ def bitop(client, argv):
     if op == b"NOT" and len(argv) != 4:
         raise CommandError(errors.BITOP_NOT_ONE_KEY)
     db = client.db
-    sources = [_string_or_none(db, key) for key in argv[3:]]
+    sources = [get_string(db, key) for key in argv[3:]]
     maxlen = max(len(s) for s in sources if s is not None) if any(s is not None for s in sources) else 0
     target = argv[2]
     if not maxlen:
@@ -401,7 +394,7 @@ def _bitfield(client, argv: list[bytes], readonly_command: bool) -> list:
     key = argv[1]
     if not readonly and readonly_command:
         raise CommandError(errors.BITFIELD_RO_GET_ONLY)
-    value = _string_or_none(db, key)
+    value = get_string(db, key)
     if readonly:
         return [
             (_signed(_read_bits(value, offset, bits), bits) if signed else _read_bits(value, offset, bits))
