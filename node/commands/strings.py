@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from node import errors
+from node.commands.keys import typed_lookup
 from node.commands.spec import KeySpec, command
 from node.errors import CommandError
 from node.notify import NOTIFY_GENERIC, NOTIFY_STRING, key_event
@@ -55,12 +56,7 @@ def int_arg(raw: bytes, error: str = errors.NOT_INTEGER) -> int:
     return value
 
 
-def get_string(db, key: bytes) -> bytes | None:
-    """The string at ``key`` (None if missing); WRONGTYPE for other types."""
-    value = db.get(key)
-    if value is None or type(value) is bytes:
-        return value
-    raise CommandError(errors.WRONGTYPE)
+get_string = typed_lookup(bytes)  # the string at a key (None if missing); WRONGTYPE otherwise
 
 
 # -- GET / SET and friends ---------------------------------------------------------------------
