@@ -301,27 +301,20 @@ class ClusterNode:
         and after EXEC/DISCARD (kept across MULTI's queued commands). Commands that EXEC runs
         are not routed again: EXEC routed all their keys together.
 
-        Fast path (the steady state): a command with one key at a fixed place
-        (``spec.single_key``: GET, SET, ...), cluster OK, no slot open, the slot is mine: one
-        CRC16 (``binascii.crc_hqx`` inline, the same function as crcmod's XMODEM) and one
-        list index."""
+        Dispatch serves a single key in a locally served slot itself (``server.local_slots``);
+        here the same table answers for a hash-tagged single key, and everything else goes
+        through cluster/routing.py."""
         if client.asking:
             return self._route_flagged(client, spec, argv)
-        index = spec.single_key
-        if index and len(argv) > index:
-            state = self.state
-            if state.ok and not state.migrating_to and not state.importing_from:
-                key = argv[index]
-                if 123 in key:  # "{": a hash tag may apply
-                    slot = key_hash_slot(key)
-                else:
-                    slot = _crc16(key, 0) & 0x3FFF
-                if state.slots[slot] is state.myself:
-                    return None
         if client.in_exec:
             return None  # EXEC routed the keys of its commands together
-        if self.server.local_slots is None and self.state.ok:
+        local = self.server.local_slots
+        if local is None and self.state.ok:
             self.refresh_local_slots()
+            local = self.server.local_slots
+        index = spec.single_key
+        if local is not None and index and len(argv) > index and local[key_hash_slot(argv[index])]:
+            return None
         return self._route_keys(client, spec, argv, False)
 
     # -- the table of locally served slots (dispatch's inline fast path) ------------------------
