@@ -206,8 +206,6 @@ class ClusterNode:
         """Recompute cluster_state (Redis's clusterUpdateState from clusterCron)."""
         while True:
             self.state.update_state(now_ms())
-            if self.server.local_slots is None:
-                self.refresh_local_slots()
             await trio.sleep(CRON_PERIOD_S)
 
     async def housekeeping(self) -> None:
