@@ -143,28 +143,34 @@ class Client:
             data = b"".join(self.outbox) + data
             self.outbox.clear()
             self.outbox_bytes = 0
-        sock = self.sock
         try:
-            sent = sock.send(data)
+            sent = self.sock.send(data)
         except BlockingIOError:
             sent = 0
         if sent == len(data) and not self.outbox:
             return
+        if sent < len(data):
+            self.outbox.insert(0, data[sent:] if sent else data)
+            self.outbox_bytes += len(data) - sent
         self.sending = True
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Write the outbox until it is empty, waiting for the socket as needed. The caller
+        has set ``sending``, so bytes pushed meanwhile queue up behind and go out in order;
+        it is cleared when done (or failed)."""
+        sock = self.sock
         try:
-            view = memoryview(data)[sent:]
-            while True:
+            while self.outbox:
+                view = memoryview(b"".join(self.outbox))
+                self.outbox.clear()
+                self.outbox_bytes = 0
                 while view:
                     await trio.lowlevel.wait_writable(sock)
                     try:
                         view = view[sock.send(view) :]
                     except BlockingIOError:
                         pass
-                if not self.outbox:
-                    return
-                view = memoryview(b"".join(self.outbox))
-                self.outbox.clear()
-                self.outbox_bytes = 0
         finally:
             self.sending = False
             if self.send_done is not None:

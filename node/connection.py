@@ -9,7 +9,11 @@ This is the hot path, built as a small Redis-style event loop inside one trio ta
   ``wait_readable`` registers and unregisters the fd on every call).
 * For each ready client: one ``recv``, every complete command parsed, each executed by
   the dispatch gate without awaiting (so each command is atomic, as in Redis), all replies
-  joined and written with one non-blocking ``send``.
+  joined into the client's outbox. After the round, :meth:`Reactor.flush` writes every
+  outbox with one non-blocking ``send`` each, back to back, as Redis writes its clients in
+  beforeSleep: a reply sent as soon as it is ready often finds its reader asleep and pays
+  in kernel time for waking it, while replies sent together mostly find it awake (measured:
+  kernel time per request at ``-P 16`` fell by two thirds, throughput rose by half).
 * A client that must wait (the socket did not take the whole reply, CLIENT PAUSE, later
   blocking commands) leaves the epoll set and gets its own trio task for the wait; it
   rejoins the set when done. Other clients never wait for it.
@@ -31,9 +35,9 @@ import trio
 
 from node.blocking import Block, BlockingRegistry, Waiter
 from node.client import REPLY_OFF, REPLY_ON, REPLY_SKIP, Client
-from node.commands.dispatch import PAUSED, execute
+from node.commands.dispatch import PAUSED, execute, lane_open, run_plain
 from node.commands.spec import lookup
-from node.replies import _WRITERS2, _WRITERS3, Status, encode_into
+from node.replies import BULK_HEADERS, Status, encode_into
 
 if TYPE_CHECKING:
     from node.server import Server
@@ -49,6 +53,7 @@ class Reactor:
         self.server = server
         self.epoll = select.epoll()
         self.by_fd: dict[int, Client] = {}
+        self.replied: list[Client] = []  # clients with replies to send at the end of the round
         # The registry of blocked clients lives with the reactor that parks them.
         server.blocking = BlockingRegistry(server)
         server.unblock_client = server.blocking.unblock  # CLIENT UNBLOCK
@@ -89,6 +94,8 @@ class Reactor:
                     client = by_fd.get(fd)
                     if client is not None:
                         self.service(client)
+                if self.replied:
+                    self.flush()
                 await trio.lowlevel.checkpoint()
         finally:
             for client in list(by_fd.values()):
@@ -128,20 +135,67 @@ class Reactor:
             return
         if parser.error is not None:
             _protocol_error(client, out)
+        closing = client.close_after_reply or client.closing
+        if not out and not closing:
+            return
+        if client.sending or (closing and client.flush_pending):
+            # A writer task owns the socket (a slow reader of pushes): finish behind it.
+            self._park(client, [], 0, out)
+            return
         if out:
             payload = b"".join(out)
-            try:
-                sent = -1 if (client.sending or client.outbox) else client.sock.send(payload)
-            except BlockingIOError:
-                sent = 0
-            except OSError:
+            client.outbox.append(payload)
+            client.outbox_bytes += len(payload)
+        if not client.flush_pending:  # else the _flush task of a push sends it too
+            client.flush_pending = True
+            self.replied.append(client)
+
+    def flush(self) -> None:
+        """Send what this round's commands answered, one send per client (see the module
+        docstring for why after the round). A client whose socket does not take it all
+        leaves the poll set until a writer task has sent the rest."""
+        replied = self.replied
+        self.replied = []
+        for client in replied:
+            client.flush_pending = False
+            outbox = client.outbox
+            if outbox and not client.closing:
+                payload = outbox[0] if len(outbox) == 1 else b"".join(outbox)
+                try:
+                    sent = client.sock.send(payload)
+                except BlockingIOError:
+                    sent = 0
+                except OSError:
+                    self.close(client)
+                    continue
+                outbox.clear()
+                client.outbox_bytes = 0
+                if sent != len(payload):
+                    # The rest goes first in the outbox, and ``sending`` makes bytes pushed
+                    # meanwhile queue up behind it.
+                    outbox.append(payload[sent:] if sent > 0 else payload)
+                    client.outbox_bytes = len(outbox[0])
+                    client.sending = True
+                    self._detach(client)
+                    self.server.spawn(self._finish_write, client)
+                    continue
+            if client.close_after_reply or client.closing:
                 self.close(client)
-                return
-            if sent != len(payload):
-                self._park(client, [], 0, [payload[sent:] if sent > 0 else payload])
-                return
-        if client.close_after_reply or client.closing:
-            self.close(client)
+
+    async def _finish_write(self, client: Client) -> None:
+        """Finish sending a client's replies that its socket did not take at once, then
+        hand it back to the poll set (or close it after QUIT, a protocol error, a kill)."""
+        keep = False
+        try:
+            await client.drain()
+            keep = not (client.close_after_reply or client.closing or self.server.terminating)
+        except (OSError, trio.BrokenResourceError):
+            pass
+        finally:
+            if keep:
+                self.add(client)
+            else:
+                self.close(client)
 
     def _park(self, client: Client, commands: list, start: int, out: list[bytes]) -> None:
         self._detach(client)
@@ -170,7 +224,7 @@ class Reactor:
                     await server.wait_unpaused()
                 server.clock.set(time.time_ns() // 1_000_000)
                 start = run_commands(client, commands, start, out)
-            if client.parser.error is not None:
+            if client.parser.error is not None and not client.close_after_reply:
                 _protocol_error(client, out)
             if out and not client.closing:
                 await client.send(b"".join(out))
@@ -207,12 +261,15 @@ def run_commands(client: Client, commands: list, start: int, out: list[bytes]) -
 
 
 def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) -> int:
-    proto = client.proto
-    writers = _WRITERS3 if proto == 3 else _WRITERS2
+    append = out.append
     n = len(commands)
     i = start
     try:
         while i < n:
+            if lane_open(client):
+                i = run_plain(client, commands, i, out)
+                if i == n:
+                    break
             argv = commands[i]
             mode = client.reply_mode  # OFF, or SKIP armed by a previous CLIENT REPLY SKIP
             reply = execute(client, argv)
@@ -230,24 +287,17 @@ def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) 
                     client.reply_mode = REPLY_ON
                     continue
             # (CLIENT REPLY OFF/SKIP themselves answer NO_REPLY, so a mode set by this very
-            # command needs no check here.)
+            # command needs no check here.) client.proto, read now: HELLO and RESET switch
+            # it, and their own replies are in the new protocol.
             if kind is bytes:
-                out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))  # type: ignore[arg-type]
+                size = len(reply)  # type: ignore[arg-type]
+                append(BULK_HEADERS[size] if size < 1024 else b"$%d\r\n" % size)
+                append(reply)
+                append(b"\r\n")
             elif kind is Status:
-                out.append(reply.wire)  # type: ignore[union-attr]
-            elif kind is int:  # counts and lengths: most collection writes
-                out.append(b":%d\r\n" % reply)
-            elif reply is None:  # a miss; client.proto, not proto: RESET may have switched it
-                out.append(b"$-1\r\n" if client.proto == 2 else b"_\r\n")
+                append(reply.wire)  # type: ignore[union-attr]
             else:
-                if client.proto != proto:  # HELLO switched protocol: its own reply is in the new one
-                    proto = client.proto  # (bulk strings and statuses read the same in both)
-                    writers = _WRITERS3 if proto == 3 else _WRITERS2
-                writer = writers.get(kind)
-                if writer is not None:
-                    writer(reply, out, proto)
-                else:
-                    encode_into(reply, out, proto)
+                encode_into(reply, out, client.proto)
             if client.close_after_reply or client.closing:
                 return n
         return n

@@ -171,6 +171,13 @@ def _writer_for_subclass(reply: object, proto: int):
 
 
 def _bulk(reply: bytes, out: list[bytes], proto: int) -> None:
+    size = len(reply)
+    out.append(BULK_HEADERS[size] if size < 1024 else b"$%d\r\n" % size)
+    out.append(reply)
+    out.append(b"\r\n")
+
+
+def _bulk_copy(reply: bytearray, out: list[bytes], proto: int) -> None:
     out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))
 
 
@@ -190,10 +197,14 @@ def _null3(reply: object, out: list[bytes], proto: int) -> None:
     out.append(b"_\r\n")
 
 
-_BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
+# The "$<len>\r\n" headers of short bulk strings: a bytes reply is written as header,
+# value, CRLF (three list appends cost a third of one %-format, and a long value is not
+# copied until the batch's one join). Only for immutable bytes: a bytearray value could
+# change before the join, so it is copied.
+BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
 
 
-_header_of = _BULK_HEADERS.__getitem__
+_header_of = BULK_HEADERS.__getitem__
 _FLAT_MIN = 9  # below this many elements the loop below is as fast
 
 
@@ -230,7 +241,7 @@ def _aggregate(prefix: bytes):
                 out.append(body)
                 return
         append = out.append
-        headers = _BULK_HEADERS
+        headers = BULK_HEADERS
         for item in reply:
             # Elements are mostly short bulk strings (LRANGE, MGET, SMEMBERS): skip the
             # writer table and the %-formatting (half the cost per element).
@@ -331,7 +342,7 @@ def _replies(reply: Replies, out: list[bytes], proto: int) -> None:
 _array = _aggregate(b"*")
 _COMMON = {
     bytes: _bulk,
-    bytearray: _bulk,
+    bytearray: _bulk_copy,
     str: _str,
     int: _int,
     list: _array,

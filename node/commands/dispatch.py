@@ -26,9 +26,9 @@ from binascii import crc_hqx as _crc16  # CRC16-XMODEM, the hash slot function (
 from typing import TYPE_CHECKING
 
 from node import errors
-from node.commands.spec import LOOKUP, REGISTRY, CommandSpec
+from node.commands.spec import LOOKUP, PLAIN_LOOKUP, REGISTRY, CommandSpec
 from node.errors import CommandError
-from node.replies import QUEUED, ErrorReply
+from node.replies import _WRITERS2, _WRITERS3, BULK_HEADERS, QUEUED, ErrorReply, Status, encode_into
 
 if TYPE_CHECKING:
     from node.client import Client
@@ -108,15 +108,8 @@ def execute(client: "Client", argv: list[bytes]) -> object:
     started = _perf_ns()
     try:
         reply = spec.handler(client, argv)  # type: ignore[misc]
-    except CommandError as exc:
-        reply = ErrorReply(exc.message)
-        spec.failed_calls += 1
-        server.count_error(exc.message)
-    except Exception as exc:  # a bug: answer this command, keep the node and the client
-        server.log.exception("internal error running %r", argv[:1])
-        reply = ErrorReply(f"ERR internal error in '{spec.name}': {type(exc).__name__}")
-        spec.failed_calls += 1
-        server.count_error("ERR")
+    except Exception as exc:
+        reply = handler_failed(client, spec, argv, exc)
     elapsed = _perf_ns() - started
     if spec.write_lookups:
         clock.hits, clock.misses = lookups
@@ -127,16 +120,35 @@ def execute(client: "Client", argv: list[bytes]) -> object:
     if server.monitors and not ("admin" in spec.flags or "skip_monitor" in spec.flags):
         server.feed_monitors(client, argv)
     if clock.dirty != dirty:
-        if server.propagate is not None:
-            server.propagate(client, spec, argv)
-        blocking = server.blocking
-        if blocking.by_key:
-            blocking.signal(client.db.id, spec.keys_of(argv))
-            if blocking.ready and not client.in_exec:
-                blocking.serve_ready()
+        after_write(client, spec, argv)
     if hooks is not None:
         reply = hooks.after(client, spec, argv, reply)
     return reply
+
+
+def handler_failed(client: "Client", spec: CommandSpec, argv: list[bytes], exc: Exception) -> ErrorReply:
+    """The reply for a handler that raised: its CommandError's text, or for a bug an
+    internal error (logged); the node and the client carry on."""
+    server = client.server
+    spec.failed_calls += 1
+    if isinstance(exc, CommandError):
+        server.count_error(exc.message)
+        return ErrorReply(exc.message)
+    server.log.error("internal error running %r", argv[:1], exc_info=exc)
+    server.count_error("ERR")
+    return ErrorReply(f"ERR internal error in '{spec.name}': {type(exc).__name__}")
+
+
+def after_write(client: "Client", spec: CommandSpec, argv: list[bytes]) -> None:
+    """A command changed the dataset: propagate it, and serve clients blocked on its keys."""
+    server = client.server
+    if server.propagate is not None:
+        server.propagate(client, spec, argv)
+    blocking = server.blocking
+    if blocking.by_key:
+        blocking.signal(client.db.id, spec.keys_of(argv))
+        if blocking.ready and not client.in_exec:
+            blocking.serve_ready()
 
 
 def reject(client: "Client", message: str, spec: CommandSpec | None = None) -> ErrorReply:
@@ -147,3 +159,130 @@ def reject(client: "Client", message: str, spec: CommandSpec | None = None) -> E
         client.multi_error = True
     client.server.count_error(message, rejected=True)
     return ErrorReply(message)
+
+
+# -- the plain lane ---------------------------------------------------------------------------
+#
+# Most traffic is data commands from clients in the plain state: authenticated, not in
+# MULTI, not subscribed, replies on, no cluster ASKING, on a node that is not paused, has no
+# MONITOR and no client tracking. For those every gate check but lookup and arity is known
+# to pass, and a data command cannot change that state, so run_plain() runs consecutive
+# data commands (PLAIN_LOOKUP) without the checks and encodes their replies inline; the
+# first other command (or a wrong arity, or a key of another node's slot) goes through
+# execute(), after which the caller asks lane_open() again. The per-command work left is
+# what Redis's call() does too: the handler, its stats, and for a write the propagation
+# and blocked-client hooks.
+#
+# Timing. Reading the clock costs as much as a GET's handler, so a run of up to
+# STREAK_MAX consecutive calls of one bounded command (Redis's "fast" ones, and SET) is
+# timed as a whole: its time is added to the command's stats, and it can reach the
+# slowlog only as a whole (as one entry for its last call). That is exact for the stats
+# totals and for any threshold the whole run stays under; a threshold under
+# STREAK_MIN_THRESHOLD_NS (slowlog-log-slower-than 0, say) times every call alone.
+STREAK_MAX = 64
+STREAK_MIN_THRESHOLD_NS = 1_000_000
+
+
+def lane_open(client: "Client") -> bool:
+    """True when run_plain() may run this client's next data commands."""
+    server = client.server
+    return (client.authenticated and client.multi is None and not client.subscriptions
+            and not client.reply_mode and not client.asking and not client.in_exec
+            and not client.closing and not server.pause_end and not server.monitors
+            and server.command_hooks is None
+            and (server.route is None or server.local_slots is not None))
+
+
+def run_plain(client: "Client", commands: list, i: int, out: list[bytes]) -> int:
+    """Run ``commands[i:]`` while they are data commands (see above), appending their
+    encoded replies to ``out``; returns the index of the first command not run."""
+    server = client.server
+    clock = server.clock
+    slow_ns = server.slowlog_threshold_ns
+    alone = 0 <= slow_ns < STREAK_MIN_THRESHOLD_NS  # time every call by itself
+    local = server.local_slots  # cluster mode: keys must be in a locally served slot
+    watch = server.propagate is not None or bool(server.blocking.by_key)
+    nil = b"$-1\r\n" if client.proto == 2 else b"_\r\n"
+    writers = _WRITERS3 if client.proto == 3 else _WRITERS2
+    append = out.append
+    n = len(commands)
+    streak = None  # the command being timed, and how many of its calls ran
+    count = 0
+    started = _perf_ns()
+    while i < n:
+        argv = commands[i]
+        spec = PLAIN_LOOKUP.get(argv[0])
+        if spec is None:
+            break
+        argc = len(argv)
+        arity = spec.arity
+        if arity != argc and (arity > 0 or argc < -arity):
+            break
+        if local is not None:
+            index = spec.single_key
+            if (not index or argc <= index or 123 in argv[index]
+                    or not local[_crc16(argv[index], 0) & 0x3FFF]):
+                break
+        if spec is not streak:
+            if count:
+                started = _timed(client, streak, count, started, slow_ns, commands[i - 1])
+                count = 0
+            streak = spec
+        if watch:
+            dirty = clock.dirty
+        if spec.write_lookups:
+            lookups = clock.hits, clock.misses
+            try:
+                reply = spec.handler(client, argv)  # type: ignore[misc]
+            except Exception as exc:
+                reply = handler_failed(client, spec, argv, exc)
+            clock.hits, clock.misses = lookups
+        else:
+            try:
+                reply = spec.handler(client, argv)  # type: ignore[misc]
+            except Exception as exc:
+                reply = handler_failed(client, spec, argv, exc)
+        i += 1
+        count += 1
+        if alone or count == STREAK_MAX or not spec.bounded:
+            started = _timed(client, spec, count, started, slow_ns, argv)
+            count = 0
+        if watch and clock.dirty != dirty:
+            after_write(client, spec, argv)
+        kind = type(reply)
+        if kind is bytes:
+            size = len(reply)  # type: ignore[arg-type]
+            append(BULK_HEADERS[size] if size < 1024 else b"$%d\r\n" % size)
+            append(reply)
+            append(b"\r\n")
+        elif kind is Status:
+            append(reply.wire)  # type: ignore[union-attr]
+        elif kind is int:
+            append(b":%d\r\n" % reply)
+        elif reply is None:
+            append(nil)
+        else:
+            writer = writers.get(kind)
+            if writer is not None:
+                writer(reply, out, client.proto)
+            else:
+                encode_into(reply, out, client.proto)
+    if count:
+        _timed(client, streak, count, started, slow_ns, commands[i - 1])  # type: ignore[arg-type]
+    if streak is not None:
+        client.last_command = streak.name_bytes
+    return i
+
+
+def _timed(client: "Client", spec: CommandSpec, calls: int, started: int, slow_ns: int, argv: list[bytes]) -> int:
+    """Close a timed run of ``calls`` calls of ``spec`` that began at ``started``: count
+    them in the stats, and in the slowlog as one entry for ``argv`` (the last call) when
+    slow. Returns the time read, where the next run begins."""
+    now = _perf_ns()
+    elapsed = now - started
+    spec.calls += calls
+    spec.usec += elapsed // 1000
+    if elapsed > slow_ns >= 0:
+        client.last_command = spec.name_bytes
+        client.server.slowlog_add(client, argv, elapsed // 1000)
+    return now

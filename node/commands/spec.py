@@ -167,6 +167,12 @@ class CommandSpec:
     # (GET, SET, INCR, ...; legacy range first == last, not movable), else 0: the fast path
     # of cluster routing.
     single_key: int = 0
+    # A data command the dispatch gate's plain lane may run (commands/dispatch.py): it
+    # reads and writes keys only, never blocks, and leaves the client's state alone.
+    plain: bool = False
+    # Constant-time (Redis's "fast" flag, or SET): the plain lane may time a run of its
+    # calls as a whole.
+    bounded: bool = False
     # Runtime statistics (INFO commandstats), kept apart from the declaration.
     calls: int = 0
     usec: int = 0
@@ -208,6 +214,11 @@ REGISTRY: dict[bytes, CommandSpec] = {}
 # The same specs under their lower- and upper-case names, so dispatch finds the usual
 # spellings with one dict hit and no ``bytes.lower()`` (REGISTRY is the fallback).
 LOOKUP: dict[bytes, CommandSpec] = {}
+# The subset of LOOKUP that is ``plain``.
+PLAIN_LOOKUP: dict[bytes, CommandSpec] = {}
+# Groups whose commands with keys only read and write the keyspace (the plain lane).
+DATA_GROUPS = frozenset(("string", "list", "hash", "set", "sorted_set", "generic", "bitmap",
+                         "hyperloglog", "geo", "stream"))
 
 
 def _categories(group: str, flags: frozenset[str], extra: tuple[str, ...]) -> tuple[str, ...]:
@@ -340,6 +351,11 @@ def _register(spec: CommandSpec) -> None:
         raise ValueError(f"command {spec.name} declared twice")
     REGISTRY[key] = spec
     LOOKUP[key] = LOOKUP[key.upper()] = spec
+    spec.plain = (spec.handler is not None and spec.group in DATA_GROUPS and spec.has_keys
+                  and not spec.flags & {"blocking", "admin", "no_multi"})
+    spec.bounded = "fast" in spec.flags or key in (b"set", b"setex", b"psetex")
+    if spec.plain:
+        PLAIN_LOOKUP[key] = PLAIN_LOOKUP[key.upper()] = spec
 
 
 def lookup(argv: list[bytes]) -> CommandSpec | None:
