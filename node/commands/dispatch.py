@@ -173,12 +173,14 @@ def reject(client: "Client", message: str, spec: CommandSpec | None = None) -> E
 # what Redis's call() does too: the handler, its stats, and for a write the propagation
 # and blocked-client hooks.
 #
-# Timing. Reading the clock costs as much as a GET's handler, so a run of up to
-# STREAK_MAX consecutive calls of one bounded command (Redis's "fast" ones, and SET) is
-# timed as a whole: its time is added to the command's stats, and it can reach the
-# slowlog only as a whole (as one entry for its last call). That is exact for the stats
-# totals and for any threshold the whole run stays under; a threshold under
-# STREAK_MIN_THRESHOLD_NS (slowlog-log-slower-than 0, say) times every call alone.
+# A streak is a run of consecutive calls of one command. Reading the clock costs as much
+# as a GET's handler, so a streak of up to STREAK_MAX calls of a bounded command (Redis's
+# "fast" ones, and SET) is timed as a whole: its time is added to the command's stats,
+# and it can reach the slowlog only as a whole (one entry, for its last call). That is
+# exact for the stats totals and for any threshold the whole streak stays under; under a
+# threshold below STREAK_MIN_THRESHOLD_NS (slowlog-log-slower-than 0, say) every call is
+# timed alone, as are commands that are not bounded. The keyspace hits and misses that a
+# streak of writes counted (write_lookups) are undone once, when it ends.
 STREAK_MAX = 64
 STREAK_MIN_THRESHOLD_NS = 1_000_000
 
@@ -199,15 +201,17 @@ def run_plain(client: "Client", commands: list, i: int, out: list[bytes]) -> int
     server = client.server
     clock = server.clock
     slow_ns = server.slowlog_threshold_ns
-    alone = 0 <= slow_ns < STREAK_MIN_THRESHOLD_NS  # time every call by itself
+    alone = 0 <= slow_ns < STREAK_MIN_THRESHOLD_NS
     local = server.local_slots  # cluster mode: keys must be in a locally served slot
+    # Writes must be followed up (propagation, blocked clients): call by call, in _watched.
     watch = server.propagate is not None or bool(server.blocking.by_key)
     nil = b"$-1\r\n" if client.proto == 2 else b"_\r\n"
     writers = _WRITERS3 if client.proto == 3 else _WRITERS2
     append = out.append
     n = len(commands)
-    streak = None  # the command being timed, and how many of its calls ran
-    count = 0
+    streak = None  # this streak's command, calls so far, when they are timed, lookups
+    count = limit = 0
+    lookups = None
     started = _perf_ns()
     while i < n:
         argv = commands[i]
@@ -225,18 +229,13 @@ def run_plain(client: "Client", commands: list, i: int, out: list[bytes]) -> int
                 break
         if spec is not streak:
             if count:
-                started = _timed(client, streak, count, started, slow_ns, commands[i - 1])
+                started = _end_streak(client, streak, count, started, slow_ns, commands[i - 1], lookups)
                 count = 0
             streak = spec
+            limit = 1 if alone or not spec.bounded else STREAK_MAX
+            lookups = (clock.hits, clock.misses) if spec.write_lookups and not watch else None
         if watch:
-            dirty = clock.dirty
-        if spec.write_lookups:
-            lookups = clock.hits, clock.misses
-            try:
-                reply = spec.handler(client, argv)  # type: ignore[misc]
-            except Exception as exc:
-                reply = handler_failed(client, spec, argv, exc)
-            clock.hits, clock.misses = lookups
+            reply = _watched(client, spec, argv)
         else:
             try:
                 reply = spec.handler(client, argv)  # type: ignore[misc]
@@ -244,11 +243,9 @@ def run_plain(client: "Client", commands: list, i: int, out: list[bytes]) -> int
                 reply = handler_failed(client, spec, argv, exc)
         i += 1
         count += 1
-        if alone or count == STREAK_MAX or not spec.bounded:
-            started = _timed(client, spec, count, started, slow_ns, argv)
+        if count == limit:
+            started = _end_streak(client, spec, count, started, slow_ns, argv, lookups)
             count = 0
-        if watch and clock.dirty != dirty:
-            after_write(client, spec, argv)
         kind = type(reply)
         if kind is bytes:
             size = len(reply)  # type: ignore[arg-type]
@@ -268,20 +265,42 @@ def run_plain(client: "Client", commands: list, i: int, out: list[bytes]) -> int
             else:
                 encode_into(reply, out, client.proto)
     if count:
-        _timed(client, streak, count, started, slow_ns, commands[i - 1])  # type: ignore[arg-type]
+        _end_streak(client, streak, count, started, slow_ns, commands[i - 1], lookups)  # type: ignore[arg-type]
     if streak is not None:
         client.last_command = streak.name_bytes
     return i
 
 
-def _timed(client: "Client", spec: CommandSpec, calls: int, started: int, slow_ns: int, argv: list[bytes]) -> int:
-    """Close a timed run of ``calls`` calls of ``spec`` that began at ``started``: count
-    them in the stats, and in the slowlog as one entry for ``argv`` (the last call) when
-    slow. Returns the time read, where the next run begins."""
+def _watched(client: "Client", spec: CommandSpec, argv: list[bytes]) -> object:
+    """One call in the lane while writes must be followed up (see run_plain)."""
+    clock = client.server.clock
+    dirty = clock.dirty
+    if spec.write_lookups:
+        lookups = clock.hits, clock.misses
+    try:
+        reply = spec.handler(client, argv)  # type: ignore[misc]
+    except Exception as exc:
+        reply = handler_failed(client, spec, argv, exc)
+    if spec.write_lookups:
+        clock.hits, clock.misses = lookups
+    if clock.dirty != dirty:
+        after_write(client, spec, argv)
+    return reply
+
+
+def _end_streak(client: "Client", spec: CommandSpec, calls: int, started: int, slow_ns: int,
+                argv: list[bytes], lookups: tuple[int, int] | None) -> int:
+    """Close a streak of ``calls`` calls of ``spec`` that began at ``started``: count them
+    in the stats, and in the slowlog as one entry for ``argv`` (the last call) when slow;
+    undo the lookups a streak of writes counted. Returns the time read, where the next
+    streak begins."""
     now = _perf_ns()
     elapsed = now - started
     spec.calls += calls
     spec.usec += elapsed // 1000
+    if lookups is not None:
+        clock = client.server.clock
+        clock.hits, clock.misses = lookups
     if elapsed > slow_ns >= 0:
         client.last_command = spec.name_bytes
         client.server.slowlog_add(client, argv, elapsed // 1000)

@@ -127,9 +127,10 @@ class KeySpec:
 
 # Write commands whose key lookups are read lookups in Redis 7.0 (lookupKeyRead): their
 # sources, or the only key they look up, count keyspace hits/misses and publish keymiss
-# (checked against 7.0.15).
+# (checked against 7.0.15). SET's is its GET option's; its NX/XX check uses
+# Database.get_for_write.
 READ_LOOKUP_WRITES = frozenset((
-    b"getdel", b"getex", b"copy", b"sort", b"sunionstore", b"sinterstore", b"sdiffstore",
+    b"getdel", b"getex", b"getset", b"set", b"copy", b"sort", b"sunionstore", b"sinterstore", b"sdiffstore",
     b"zunionstore", b"zinterstore", b"zdiffstore", b"zrangestore", b"bitop", b"pfmerge",
     b"pfcount", b"georadius", b"georadiusbymember", b"geosearchstore", b"bitfield",
     b"xreadgroup", b"xack", b"xclaim", b"xautoclaim",

@@ -163,9 +163,10 @@ def _set_generic(client, key: bytes, value: bytes, flags: int, expire: bytes | N
     """Redis's ``setGenericCommand``."""
     db = client.db
     when = _expire_at_ms(expire, flags, db.clock.ms, name) if expire is not None else None
+    # SET counts as a read (keyspace hits/misses, keymiss) only for its GET option.
     old = get_string(db, key) if flags & _GET else None
     if flags & (_NX | _XX):
-        found = db.get(key) is not None
+        found = old is not None if flags & _GET else db.get_for_write(key) is not None
         if (flags & _NX and found) or (flags & _XX and not found):
             return old if flags & _GET else abort_reply
     if client.server.notify_flags:

@@ -238,6 +238,18 @@ class Database:
             self.access[key] = clock.lru
         return value
 
+    def get_for_write(self, key: bytes) -> object | None:
+        """Like :meth:`get` without the keyspace hit/miss and ``keymiss``: Redis's
+        ``lookupKeyWrite``, for a write that looks its key up on its own account."""
+        value = self.peek(key)
+        if value is not None:
+            clock = self.clock
+            if clock.lfu:
+                self.access[key] = clock.lfu_touched(self.access.get(key, 0))
+            else:
+                self.access[key] = clock.lru
+        return value
+
     def peek(self, key: bytes) -> object | None:
         """Like :meth:`get` but not an access (OBJECT, TYPE in some paths, SCAN filters)."""
         value = self.data.get(key)

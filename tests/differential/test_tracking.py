@@ -302,6 +302,8 @@ KEYMISS_STEPS = [
     "w LPUSH nosuch5 x", "w APPEND nosuch6 x", "w DEL nosuch7", "w EXPIRE nosuch8 10",
     "w GETRANGE nosuch 0 1", "w HGETALL nosuch", "w SISMEMBER nosuch x", "w ZRANGE nosuch 0 -1",
     "w MULTI", "w GET nosuch9", "w SET nosuch9 1", "w EXEC",
+    "w GETSET nosuch22 1", "w SET nosuch23 1 GET", "w SET nosuch24 1 NX", "w SET nosuch25 1 XX",
+    "w SET nosuch26 1 NX GET",
 ]
 
 
