@@ -215,3 +215,22 @@ async def test_shutdown_lets_an_in_flight_pipeline_finish(nursery):
     assert c.reader.gets() is False
     with trio.fail_after(10):
         await server.stopped.wait()
+
+
+async def test_messages_pushed_while_a_large_reply_is_still_being_sent_come_after_it(node):
+    # The 4 MiB reply does not fit the socket: the reactor keeps the rest at the head of the
+    # client's outbox and a writer task finishes it. Messages published to the client
+    # meanwhile must queue up behind it, not cut into it.
+    value = b"v" * (4 * 1024 * 1024)
+    async with await connect(node) as writer, await connect(node) as reader:
+        assert await writer.call(b"SET", b"big", value) == b"OK"
+        await reader.call(b"HELLO", b"3")
+        assert await reader.call(b"SUBSCRIBE", b"ch") == [b"subscribe", b"ch", 1]
+        await reader.send(b"GET", b"big")
+        await roundtrip(node)  # the node has answered the GET as far as the socket took it
+        for i in range(3):
+            assert await writer.call(b"PUBLISH", b"ch", b"m%d" % i) == 1
+        assert await reader.read_reply() == value
+        for i in range(3):
+            assert await reader.read_reply() == [b"message", b"ch", b"m%d" % i]
+        assert await reader.call(b"PING") == b"PONG"
