@@ -253,6 +253,10 @@ def run_commands(client: Client, commands: list, start: int, out: list[bytes]) -
     blocking command); the parked client resumes from there. While it runs, bytes pushed
     to this client (``Client.push``) join ``out`` so they keep their place.
     """
+    if lane_open(client):
+        start = run_plain(client, commands, start, out)
+        if start == len(commands):
+            return start
     client.batch_out = out
     try:
         return _run_commands(client, commands, start, out)
@@ -264,9 +268,10 @@ def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) 
     append = out.append
     n = len(commands)
     i = start
+    executed = 0  # (the lane counts its own)
     try:
         while i < n:
-            if lane_open(client):
+            if executed and lane_open(client):
                 i = run_plain(client, commands, i, out)
                 if i == n:
                     break
@@ -280,6 +285,7 @@ def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) 
                 client.held_by = reply if reply is PAUSED else client.server.blocking.block(client, lookup(argv), argv, reply)
                 return i
             i += 1
+            executed += 1
             if mode:
                 if client.reply_mode == REPLY_OFF:
                     continue
@@ -302,7 +308,7 @@ def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) 
                 return n
         return n
     finally:
-        client.commands_processed += i - start
+        client.commands_processed += executed
 
 
 def _protocol_error(client: Client, out: list[bytes]) -> None:

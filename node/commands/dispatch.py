@@ -209,6 +209,7 @@ def run_plain(client: "Client", commands: list, i: int, out: list[bytes]) -> int
     writers = _WRITERS3 if client.proto == 3 else _WRITERS2
     append = out.append
     n = len(commands)
+    first = i
     streak = None  # this streak's command, calls so far, when they are timed, lookups
     count = limit = 0
     lookups = None
@@ -268,6 +269,7 @@ def run_plain(client: "Client", commands: list, i: int, out: list[bytes]) -> int
         _end_streak(client, streak, count, started, slow_ns, commands[i - 1], lookups)  # type: ignore[arg-type]
     if streak is not None:
         client.last_command = streak.name_bytes
+        client.commands_processed += i - first
     return i
 
 
