@@ -224,9 +224,12 @@ def run_plain(client: "Client", commands: list, i: int, out: list[bytes]) -> int
         if arity != argc and (arity > 0 or argc < -arity):
             break
         if local is not None:
+            # (A plain command's arity always covers its single key: argv[index] exists.)
             index = spec.single_key
-            if (not index or argc <= index or 123 in argv[index]
-                    or not local[_crc16(argv[index], 0) & 0x3FFF]):
+            if not index:
+                break
+            key = argv[index]
+            if 123 in key or not local[_crc16(key, 0) & 0x3FFF]:
                 break
         if spec is not streak:
             if count:
