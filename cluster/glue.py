@@ -155,6 +155,7 @@ class ClusterNode:
         server.cluster = self
         server.route = self.route
         server.local_slots = None
+        server.key_slot = key_hash_slot
         self.state.on_change = self._drop_local_slots
         self.refresh_local_slots()
         previous = server.config.on_change

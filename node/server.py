@@ -55,6 +55,9 @@ class Server:
         # Cluster mode, while cluster_state is ok: a byte per hash slot, 1 where a single-key
         # command is served here without calling route() (see cluster/glue.py); else None.
         self.local_slots: bytes | None = None
+        # Cluster mode: a key's hash slot, hash tags honoured (cluster/slots.py); the plain
+        # lane calls it for keys with a "{" (the rest it hashes inline).
+        self.key_slot: Callable[[bytes], int] | None = None
         self.propagate: Callable[[Client, "CommandSpec", list[bytes]], None] | None = None
         self.started_at = time.time()
         self.started_monotonic = time.monotonic()

@@ -78,11 +78,13 @@ def execute(client: "Client", argv: list[bytes]) -> object:
     if route is not None:
         # Cluster mode. A command with one key, no ASKING, whose slot the node serves in the
         # steady state (server.local_slots, kept by cluster/glue.py) is served without the
-        # call; everything else asks route() (a key with "{" may have a hash tag).
+        # call (a key with "{" may have a hash tag: server.key_slot honours it); everything
+        # else asks route().
         local = server.local_slots
         index = spec.single_key
         if (local is None or not index or argc <= index or client.asking
-                or 123 in argv[index] or not local[_crc16(argv[index], 0) & 0x3FFF]):
+                or not local[server.key_slot(argv[index]) if 123 in argv[index]
+                             else _crc16(argv[index], 0) & 0x3FFF]):
             refusal = route(client, spec, argv)
             if refusal is not None:
                 return reject(client, refusal, spec)
@@ -203,6 +205,7 @@ def run_plain(client: "Client", commands: list, i: int, out: list[bytes]) -> int
     slow_ns = server.slowlog_threshold_ns
     alone = 0 <= slow_ns < STREAK_MIN_THRESHOLD_NS
     local = server.local_slots  # cluster mode: keys must be in a locally served slot
+    key_slot = server.key_slot  # (the slot of a key with a "{", hash tags honoured)
     # Writes must be followed up (propagation, blocked clients): call by call, in _watched.
     watch = server.propagate is not None or bool(server.blocking.by_key)
     nil = b"$-1\r\n" if client.proto == 2 else b"_\r\n"
@@ -229,7 +232,7 @@ def run_plain(client: "Client", commands: list, i: int, out: list[bytes]) -> int
             if not index:
                 break
             key = argv[index]
-            if 123 in key or not local[_crc16(key, 0) & 0x3FFF]:
+            if not local[key_slot(key) if 123 in key else _crc16(key, 0) & 0x3FFF]:
                 break
         if spec is not streak:
             if count:

@@ -328,12 +328,15 @@ def test_dispatch_serves_local_slots_inline_and_sees_every_change(tmp_path):
     server.route = lambda c, s, a: calls.append(a) or node.route(c, s, a)
     assert execute(client, [b"SET", b"foo", b"1"]) is OK
     assert execute(client, [b"GET", b"foo"]) == b"1" and calls == []  # served inline
-    assert execute(client, [b"GET", b"{foo}x"]) is None and len(calls) == 1  # "{": asks route()
+    assert execute(client, [b"GET", b"{foo}x"]) is None and calls == []  # the tag's slot, inline too
     # The slot moves away: the table goes at once, route() answers MOVED.
     state.del_slot(12182)
     state.add_slot(other, 12182)
     assert server.local_slots is None
     reply = execute(client, [b"GET", b"foo"])
+    assert type(reply) is ErrorReply and reply.message == "MOVED 12182 127.0.0.2:7001"
+    node.refresh_local_slots()
+    reply = execute(client, [b"GET", b"{foo}x"])  # served inline no more: its tag's slot moved
     assert type(reply) is ErrorReply and reply.message == "MOVED 12182 127.0.0.2:7001"
     # Rebuilt after the change: the moved slot is 0, a migrating slot too.
     state.set_migrating(5061, other)
@@ -346,3 +349,28 @@ def test_dispatch_serves_local_slots_inline_and_sees_every_change(tmp_path):
     assert server.local_slots is None
     reply = execute(client, [b"GET", b"hello"])
     assert type(reply) is ErrorReply and reply.message == "CLUSTERDOWN The cluster is down"
+
+
+def test_the_plain_lane_serves_local_keys_and_stops_at_the_first_elsewhere(tmp_path):
+    from node.commands.dispatch import lane_open, run_plain
+    from tests.support.handlers import FakeClient, FakeServer
+
+    server = FakeServer()
+    state = ClusterState.new("a" * 40, ip="127.0.0.1", port=7000)
+    node = glue.ClusterNode(server, state, path=str(tmp_path / "nodes.conf"), log=LOG)
+    node.install()
+    other = NodeInfo(ID_B, NODE_MASTER, ip="127.0.0.2", port=7001, cport=17001)
+    state.add_node(other)
+    state.add_slots(state.myself, range(16384))
+    state.del_slot(12182)  # foo's slot (and {foo}x's) is the other node's
+    state.add_slot(other, 12182)
+    state.ok = True
+    node.refresh_local_slots()
+    client = FakeClient(server)
+    assert lane_open(client)
+    commands = [[b"SET", b"bar", b"1"], [b"GET", b"{bar}x"], [b"GET", b"bar"], [b"GET", b"{foo}x"],
+                [b"GET", b"bar"]]
+    out: list[bytes] = []
+    assert run_plain(client, commands, 0, out) == 3  # stops at {foo}x: execute() answers MOVED
+    assert b"".join(out) == b"+OK\r\n$-1\r\n$1\r\n1\r\n"
+    assert run_plain(client, [[b"MGET", b"bar", b"{bar}y"]], 0, out) == 0  # not one key: route()
