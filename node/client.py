@@ -192,17 +192,26 @@ class Client:
             self.batch_out.append(data)
             return
         # Queued, not sent at once: everything pushed to this client during the current
-        # reactor round goes out in one send from the flush task (a PUBLISH fan-out costs one
-        # syscall per subscriber per round, not per message), as Redis writes in beforeSleep.
+        # reactor round goes out in one send when the round ends (a PUBLISH fan-out costs
+        # one syscall per subscriber per round, not per message), as Redis writes in
+        # beforeSleep; pushed from elsewhere (cron, a parked client), a flush task sends it.
         self.outbox.append(data)
-        self.outbox_bytes += len(data)
-        if self.over_output_limit():
-            self.server.log.warning("client %d closed for overcoming of output buffer limits", self.id)
-            self.kill()
-            return
+        used = self.outbox_bytes + len(data)
+        self.outbox_bytes = used
+        if used >= self.server.output_check_from:
+            if self.over_output_limit():
+                self.server.log.warning("client %d closed for overcoming of output buffer limits", self.id)
+                self.kill()
+                return
+        elif self.soft_limit_since:
+            self.soft_limit_since = 0  # seen below the soft limit: its clock stops
         if not self.sending and not self.flush_pending:
             self.flush_pending = True
-            self.server.spawn(self._flush)
+            reactor = self.server.reactor
+            if reactor.in_round:
+                reactor.replied.append(self)
+            else:
+                self.server.spawn(self._flush)
 
     def over_output_limit(self) -> bool:
         """Redis's checkClientOutputBufferLimits, on the bytes queued for this client: past
@@ -220,6 +229,14 @@ class Client:
             self.soft_limit_since = now
             return False
         return now - self.soft_limit_since > seconds
+
+    async def finish_sending(self) -> None:
+        """drain() for a writer task of the reactor's (``sending`` already set); a connection
+        gone meanwhile is killed (whoever owns the client closes it)."""
+        try:
+            await self.drain()
+        except (OSError, trio.ClosedResourceError, trio.BrokenResourceError):
+            self.kill()
 
     async def _flush(self) -> None:
         """Background send of pushed bytes; a connection gone meanwhile is just closed."""

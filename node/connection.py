@@ -53,7 +53,8 @@ class Reactor:
         self.server = server
         self.epoll = select.epoll()
         self.by_fd: dict[int, Client] = {}
-        self.replied: list[Client] = []  # clients with replies to send at the end of the round
+        self.replied: list[Client] = []  # clients with bytes to send at the end of the round
+        self.in_round = False  # serving ready clients: pushes join ``replied`` (Client.push)
         # The registry of blocked clients lives with the reactor that parks them.
         server.blocking = BlockingRegistry(server)
         server.unblock_client = server.blocking.unblock  # CLIENT UNBLOCK
@@ -90,12 +91,14 @@ class Reactor:
                 if not events:
                     await wait_readable(self.epoll)
                     continue
+                self.in_round = True
                 for fd, _mask in events:
                     client = by_fd.get(fd)
                     if client is not None:
                         self.service(client)
                 if self.replied:
                     self.flush()
+                self.in_round = False
                 await trio.lowlevel.checkpoint()
         finally:
             for client in list(by_fd.values()):
@@ -151,9 +154,10 @@ class Reactor:
             self.replied.append(client)
 
     def flush(self) -> None:
-        """Send what this round's commands answered, one send per client (see the module
-        docstring for why after the round). A client whose socket does not take it all
-        leaves the poll set until a writer task has sent the rest."""
+        """Send what this round's commands answered and pushed, one send per client (see
+        the module docstring for why after the round). A client whose socket does not take
+        it all leaves the poll set until a writer task has sent the rest. (A parked client
+        gets pushes here too; its own task keeps it, so only the writing is done for it.)"""
         replied = self.replied
         self.replied = []
         for client in replied:
@@ -166,7 +170,10 @@ class Reactor:
                 except BlockingIOError:
                     sent = 0
                 except OSError:
-                    self.close(client)
+                    if client.idle:
+                        self.close(client)
+                    else:
+                        client.kill()
                     continue
                 outbox.clear()
                 client.outbox_bytes = 0
@@ -176,10 +183,13 @@ class Reactor:
                     outbox.append(payload[sent:] if sent > 0 else payload)
                     client.outbox_bytes = len(outbox[0])
                     client.sending = True
-                    self._detach(client)
-                    self.server.spawn(self._finish_write, client)
+                    if client.idle:
+                        self._detach(client)
+                        self.server.spawn(self._finish_write, client)
+                    else:
+                        self.server.spawn(client.finish_sending)
                     continue
-            if client.close_after_reply or client.closing:
+            if (client.close_after_reply or client.closing) and client.idle:
                 self.close(client)
 
     async def _finish_write(self, client: Client) -> None:

@@ -82,6 +82,8 @@ class Server:
         # LATENCY: event name -> LatencySeries (Redis's latency monitor)
         self.latency_events: dict[str, LatencySeries] = {}
         self._update_slow_gate()
+        self.output_check_from = 0
+        self._update_output_check()
         # Stats for INFO
         self.stat_connections = 0
         self.stat_rejected_connections = 0
@@ -167,6 +169,13 @@ class Server:
         """Run a background task for the server's lifetime (flushing pushes, ...)."""
         assert self.nursery is not None
         self.nursery.start_soon(fn, *args)
+
+    def _update_output_check(self) -> None:
+        """``output_check_from``: Client.push checks the client-output-buffer-limit of a
+        client only once its queued bytes reach the lowest limit of any class."""
+        limits = [n for hard, soft, _ in self.config.client_output_buffer_limit.values()
+                  for n in (hard, soft) if n]
+        self.output_check_from = min(limits, default=1 << 62)
 
     def output_limits(self, client: Client) -> tuple[int, int, int]:
         """``client-output-buffer-limit`` of the client's class: (hard bytes, soft bytes,
@@ -262,6 +271,8 @@ class Server:
             self.slowlog = collections.deque(self.slowlog, maxlen=self.config.slowlog_max_len)
         elif name in ("slowlog-log-slower-than", "latency-monitor-threshold"):
             self._update_slow_gate()
+        elif name == "client-output-buffer-limit":
+            self._update_output_check()
         elif name == "notify-keyspace-events":
             self.notify_flags = effective_flags(self.config.notify_keyspace_events)
             self.tracking.update_hooks()  # keymiss
