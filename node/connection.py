@@ -26,6 +26,7 @@ This is the hot path, built as a small Redis-style event loop inside one trio ta
 
 from __future__ import annotations
 
+import functools
 import select
 import socket
 import time
@@ -37,7 +38,7 @@ from node.blocking import Block, BlockingRegistry, Waiter
 from node.client import REPLY_OFF, REPLY_ON, REPLY_SKIP, Client
 from node.commands.dispatch import PAUSED, execute, lane_open, run_plain
 from node.commands.spec import lookup
-from node.replies import BULK_HEADERS, Status, encode_into
+from node.replies import Status, encode_into
 
 if TYPE_CHECKING:
     from node.server import Server
@@ -193,11 +194,24 @@ class Reactor:
                 self.close(client)
 
     async def _finish_write(self, client: Client) -> None:
-        """Finish sending a client's replies that its socket did not take at once, then
-        hand it back to the poll set (or close it after QUIT, a protocol error, a kill)."""
+        """Finish sending what a client's socket did not take at once (flush), then hand
+        the client back to the poll set."""
+        await self._resume(client, client.drain)
+
+    def _park(self, client: Client, commands: list, start: int, out: list[bytes]) -> None:
+        self._detach(client)
+        self.server.spawn(self._finish_parked, client, commands, start, out)
+
+    async def _finish_parked(self, client: Client, commands: list, start: int, out: list[bytes]) -> None:
+        """Complete a batch that had to wait, then hand the client back to the poll set."""
+        await self._resume(client, functools.partial(self._complete_batch, client, commands, start, out))
+
+    async def _resume(self, client: Client, work) -> None:
+        """Await ``work()`` for a client out of the poll set, then hand the client back, or
+        close it after QUIT, a protocol error, a kill, a lost connection, or at shutdown."""
         keep = False
         try:
-            await client.drain()
+            await work()
             keep = not (client.close_after_reply or client.closing or self.server.terminating)
         except (OSError, trio.BrokenResourceError):
             pass
@@ -207,45 +221,30 @@ class Reactor:
             else:
                 self.close(client)
 
-    def _park(self, client: Client, commands: list, start: int, out: list[bytes]) -> None:
-        self._detach(client)
-        self.server.spawn(self._finish_parked, client, commands, start, out)
-
-    async def _finish_parked(self, client: Client, commands: list, start: int, out: list[bytes]) -> None:
-        """Complete a batch that had to wait, then hand the client back to the poll set."""
+    async def _complete_batch(self, client: Client, commands: list, start: int, out: list[bytes]) -> None:
         server = self.server
-        keep = False
-        try:
-            while start < len(commands) and not client.closing:
-                if out:
-                    await client.send(b"".join(out))
-                    out = []
-                held, client.held_by = client.held_by, None
-                if type(held) is Waiter:
-                    # Commands that arrive meanwhile queue up behind the blocked one.
-                    reply = await server.blocking.wait(held, lambda data: _more_input(client, commands, data))
-                    if client.closing:
-                        break
-                    start += 1
-                    client.commands_processed += 1
-                    if client.reply_mode != REPLY_OFF:
-                        encode_into(reply, out, client.proto)
-                else:
-                    await server.wait_unpaused()
-                server.clock.set(time.time_ns() // 1_000_000)
-                start = run_commands(client, commands, start, out)
-            if client.parser.error is not None and not client.close_after_reply:
-                _protocol_error(client, out)
-            if out and not client.closing:
+        while start < len(commands) and not client.closing:
+            if out:
                 await client.send(b"".join(out))
-            keep = not (client.close_after_reply or client.closing or server.terminating)
-        except (OSError, trio.BrokenResourceError):
-            pass
-        finally:
-            if keep:
-                self.add(client)
+                out = []
+            held, client.held_by = client.held_by, None
+            if type(held) is Waiter:
+                # Commands that arrive meanwhile queue up behind the blocked one.
+                reply = await server.blocking.wait(held, lambda data: _more_input(client, commands, data))
+                if client.closing:
+                    break
+                start += 1
+                client.commands_processed += 1
+                if client.reply_mode != REPLY_OFF:
+                    encode_into(reply, out, client.proto)
             else:
-                self.close(client)
+                await server.wait_unpaused()
+            server.clock.set(time.time_ns() // 1_000_000)
+            start = run_commands(client, commands, start, out)
+        if client.parser.error is not None and not client.close_after_reply:
+            _protocol_error(client, out)
+        if out and not client.closing:
+            await client.send(b"".join(out))
 
 
 def _more_input(client: Client, commands: list, data: bytes) -> None:
@@ -275,7 +274,6 @@ def run_commands(client: Client, commands: list, start: int, out: list[bytes]) -
 
 
 def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) -> int:
-    append = out.append
     n = len(commands)
     i = start
     executed = 0  # (the lane counts its own)
@@ -305,13 +303,8 @@ def _run_commands(client: Client, commands: list, start: int, out: list[bytes]) 
             # (CLIENT REPLY OFF/SKIP themselves answer NO_REPLY, so a mode set by this very
             # command needs no check here.) client.proto, read now: HELLO and RESET switch
             # it, and their own replies are in the new protocol.
-            if kind is bytes:
-                size = len(reply)  # type: ignore[arg-type]
-                append(BULK_HEADERS[size] if size < 1024 else b"$%d\r\n" % size)
-                append(reply)
-                append(b"\r\n")
-            elif kind is Status:
-                append(reply.wire)  # type: ignore[union-attr]
+            if kind is Status:
+                out.append(reply.wire)  # type: ignore[union-attr]
             else:
                 encode_into(reply, out, client.proto)
             if client.close_after_reply or client.closing:

@@ -307,10 +307,9 @@ def test_index_random_model_and_linear_migration_loop():
 # -- dispatch's inline check of locally served slots ------------------------------------------------
 
 
-def test_dispatch_serves_local_slots_inline_and_sees_every_change(tmp_path):
-    from node.commands.dispatch import execute
-    from node.replies import OK, ErrorReply
-    from tests.support.handlers import FakeClient, FakeServer
+def _serving_every_slot(tmp_path):
+    """A FakeServer in cluster mode whose node serves every slot; another node is known."""
+    from tests.support.handlers import FakeServer
 
     server = FakeServer()
     state = ClusterState.new("a" * 40, ip="127.0.0.1", port=7000)
@@ -319,6 +318,15 @@ def test_dispatch_serves_local_slots_inline_and_sees_every_change(tmp_path):
     other = NodeInfo(ID_B, NODE_MASTER, ip="127.0.0.2", port=7001, cport=17001)
     state.add_node(other)
     state.add_slots(state.myself, range(16384))
+    return server, state, node, other
+
+
+def test_dispatch_serves_local_slots_inline_and_sees_every_change(tmp_path):
+    from node.commands.dispatch import execute
+    from node.replies import OK, ErrorReply
+    from tests.support.handlers import FakeClient
+
+    server, state, node, other = _serving_every_slot(tmp_path)
     assert server.local_slots is None  # a change drops the table at once
     state.ok = True
     node.refresh_local_slots()
@@ -353,15 +361,9 @@ def test_dispatch_serves_local_slots_inline_and_sees_every_change(tmp_path):
 
 def test_the_plain_lane_serves_local_keys_and_stops_at_the_first_elsewhere(tmp_path):
     from node.commands.dispatch import lane_open, run_plain
-    from tests.support.handlers import FakeClient, FakeServer
+    from tests.support.handlers import FakeClient
 
-    server = FakeServer()
-    state = ClusterState.new("a" * 40, ip="127.0.0.1", port=7000)
-    node = glue.ClusterNode(server, state, path=str(tmp_path / "nodes.conf"), log=LOG)
-    node.install()
-    other = NodeInfo(ID_B, NODE_MASTER, ip="127.0.0.2", port=7001, cport=17001)
-    state.add_node(other)
-    state.add_slots(state.myself, range(16384))
+    server, state, node, other = _serving_every_slot(tmp_path)
     state.del_slot(12182)  # foo's slot (and {foo}x's) is the other node's
     state.add_slot(other, 12182)
     state.ok = True
