@@ -262,7 +262,7 @@ def run_commands(client: Client, commands: list, start: int, out: list[bytes]) -
     blocking command); the parked client resumes from there. While it runs, bytes pushed
     to this client (``Client.push``) join ``out`` so they keep their place.
     """
-    if lane_open(client):
+    if len(commands) - start > 1 and lane_open(client):
         start = run_plain(client, commands, start, out)
         if start == len(commands):
             return start
