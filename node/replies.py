@@ -182,7 +182,7 @@ def _bulk_copy(reply: bytearray, out: list[bytes], proto: int) -> None:
 
 
 def _int(reply: int, out: list[bytes], proto: int) -> None:
-    out.append(b":%d\r\n" % reply)
+    out.append(INT_REPLIES[reply] if 0 <= reply < 1024 else b":%d\r\n" % reply)
 
 
 def _null2(reply: object, out: list[bytes], proto: int) -> None:
@@ -202,6 +202,8 @@ def _null3(reply: object, out: list[bytes], proto: int) -> None:
 # copied until the batch's one join). Only for immutable bytes: a bytearray value could
 # change before the join, so it is copied.
 BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
+# Integer replies 0..1023 (counts, 0/1 answers), encoded once.
+INT_REPLIES = [b":%d\r\n" % n for n in range(1024)]
 
 
 _header_of = BULK_HEADERS.__getitem__

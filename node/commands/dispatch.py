@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from node import errors
 from node.commands.spec import LOOKUP, PLAIN_LOOKUP, REGISTRY, CommandSpec
 from node.errors import CommandError
-from node.replies import _WRITERS2, _WRITERS3, BULK_HEADERS, QUEUED, ErrorReply, Status, encode_into
+from node.replies import _WRITERS2, _WRITERS3, BULK_HEADERS, INT_REPLIES, QUEUED, ErrorReply, Status, encode_into
 
 if TYPE_CHECKING:
     from node.client import Client
@@ -262,7 +262,7 @@ def run_plain(client: "Client", commands: list, i: int, out: list[bytes]) -> int
         elif kind is Status:
             append(reply.wire)  # type: ignore[union-attr]
         elif kind is int:
-            append(b":%d\r\n" % reply)
+            append(INT_REPLIES[reply] if 0 <= reply < 1024 else b":%d\r\n" % reply)  # type: ignore[operator]
         elif reply is None:
             append(nil)
         else:
