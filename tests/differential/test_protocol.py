@@ -272,3 +272,22 @@ def test_null_follows_the_protocol_within_one_read(ours_server, real_server):
     for port in (ours_server.port, real_server.port):
         out, closed = talk(port, data)
         assert not closed and out.endswith(b"_\r\n+RESET\r\n$-1\r\n"), out[-40:]
+
+
+def test_replies_past_the_normal_output_buffer_limit_close_the_client(ours_server, real_server):
+    # client-output-buffer-limit applies to replies too: a read whose replies pass the hard
+    # limit gets none of them and the connection is closed; one under it is answered.
+    get = b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n"
+    admins = [RawConnection(server.port) for server in (ours_server, real_server)]
+    try:
+        for admin in admins:
+            assert admin.call(b"CONFIG", b"SET", b"client-output-buffer-limit", b"normal 1mb 0 0").kind == "+"
+            assert admin.call(b"SET", b"big", b"x" * 600_000).kind == "+"
+        assert same(ours_server, real_server, b"*1\r\n$4\r\nPING\r\n" + get * 2, marker=None) == (b"", True)
+        reply, closed = same(ours_server, real_server, get)
+        assert len(reply) > 600_000 and not closed
+    finally:
+        for admin in admins:
+            admin.call(b"CONFIG", b"SET", b"client-output-buffer-limit", b"normal 0 0 0")
+            admin.call(b"DEL", b"big")
+            admin.close()
