@@ -97,7 +97,7 @@ class Reactor:
                     client = by_fd.get(fd)
                     if client is not None:
                         self.service(client)
-                if self.replied:
+                while self.replied:  # (whatever flush itself queues goes out this round too)
                     self.flush()
                 self.in_round = False
                 await trio.lowlevel.checkpoint()
