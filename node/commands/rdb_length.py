@@ -24,8 +24,8 @@ Known limits (the node does not keep Redis's physical layout): a list built by L
 LINSERT, or shrunk by pops, may have other node boundaries in Redis than RPUSH would give
 (only lists over one node, about 8 KB, are affected); a stream node holding deleted entries
 (XDEL, exact XTRIM) is counted uncompressed, its deleted entries' bytes being gone; an
-intset keeps the widest integer
-width it ever held in Redis, while this computes it from the members it holds now; the
+intset keeps the widest integer width it ever held (SADD and SMOVE record it; a set
+that SDIFFSTORE built by adding then removing members may be wider in Redis); the
 LZF work of one call is capped at :data:`LZF_BUDGET` bytes (the rest is counted
 uncompressed: this compressor is pure Python).
 """
@@ -163,12 +163,14 @@ def d2string(score: float) -> bytes:
     return b"%.17g" % score
 
 
-def intset(members) -> bytes:
-    """The intset blob: encoding width, length, the integers in order, little-endian."""
+def intset(members, min_width: int = 2) -> bytes:
+    """The intset blob: encoding width (at least ``min_width``: an intset never narrows),
+    length, the integers in order, little-endian."""
     values = sorted(int(m) for m in members)
     width = 2
     if values and (values[0] < -(1 << 15) or values[-1] >= 1 << 15):
         width = 4 if -(1 << 31) <= values[0] and values[-1] < 1 << 31 else 8
+    width = max(width, min_width)
     fmt = {2: "h", 4: "i", 8: "q"}[width]
     return struct.pack(f"<II{len(values)}{fmt}", width, len(values), *values)
 
@@ -291,7 +293,7 @@ def serialized_length(value: object, compression: bool = True, layout: ListLayou
         return _counted(saver, len(value), (x for pair in value.items() for x in pair))
     if kind == b"set":
         if encoding == b"intset":
-            return saver.raw_string(intset(value))
+            return saver.raw_string(intset(value, value.int_width))
         return _counted(saver, len(value), value)
     if kind == b"zset":
         pairs = value.all_pairs()

@@ -44,13 +44,17 @@ SPOP_MOVE_STRATEGY_MUL = 5
 
 
 class SetObject(set):
-    """A set value: member bytes, plus whether Redis would hold it as an intset."""
+    """A set value: member bytes, plus whether Redis would hold it as an intset, and the
+    widest integer encoding (2, 4 or 8 bytes) members added to that intset needed: an
+    intset never narrows, so removing its widest member keeps the width (0: none
+    recorded, the members' own width applies)."""
 
-    __slots__ = ("intset",)  # sets are weakly referenceable already
+    __slots__ = ("intset", "int_width")  # sets are weakly referenceable already
 
     def __init__(self, *args):
         super().__init__(*args)
         self.intset = False
+        self.int_width = 0
 
 
 def _encoding(value: SetObject) -> bytes:
@@ -60,6 +64,7 @@ def _encoding(value: SetObject) -> bytes:
 def _copy(value: SetObject) -> SetObject:
     new = SetObject(value)
     new.intset = value.intset
+    new.int_width = value.int_width
     return new
 
 
@@ -76,6 +81,16 @@ def _all_ints(members) -> bool:
         if len(member) > 20 or parse_ll(member) is None:
             return False
     return True
+
+
+def _widen(s: SetObject, added) -> None:
+    """Record the intset width the integer members ``added`` to intset ``s`` need
+    (intsetUpgradeAndAdd)."""
+    for member in added:
+        value = int(member)
+        width = 2 if -32768 <= value <= 32767 else 4 if -(1 << 31) <= value < 1 << 31 else 8
+        if width > s.int_width:
+            s.int_width = width
 
 
 get_set = typed_lookup(SetObject)
@@ -138,8 +153,11 @@ def sadd(client, argv):
         if not added:
             return 0
         db.clock.dirty += added - 1  # one per member added; set/touch count the first
-    if s.intset and len(s) > _max_intset(client):
-        s.intset = False
+    if s.intset:
+        if len(s) > _max_intset(client):
+            s.intset = False
+        else:
+            _widen(s, argv[2:])
     if created:
         db.set(key, s)
     else:
@@ -210,6 +228,8 @@ def smove(client, argv):
         if added:
             if dst.intset and (not is_int(member) or len(dst) + 1 > _max_intset(client)):
                 dst.intset = False
+            elif dst.intset:
+                _widen(dst, (member,))
             dst.add(member)
         db.touch(dst_key)
     db.clock.dirty += added - 1  # Redis: one for the move, one more if dst gained it
@@ -314,6 +334,7 @@ def _spop_count(client, argv):
             out = ordered(popped)
             s.intersection_update(keep)
             s.intset = len(s) <= _max_intset(client) and _all_ints(s)
+            s.int_width = 0  # a new set in Redis: the width its members need
         db.touch(key)
     db.clock.dirty += len(out) - 1  # Redis counts every member popped (delete/touch: one)
     if client.server.notify_flags:
