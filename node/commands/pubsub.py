@@ -32,46 +32,56 @@ def _count(client) -> int:
     return len(client.sub_channels) + len(client.sub_patterns)
 
 
+def _shard_count(client) -> int:
+    """What SSUBSCRIBE/SUNSUBSCRIBE report: the shard channels alone."""
+    return len(client.sub_shard)
+
+
+def _subscribe(client, argv, add, kind: bytes, count) -> object:
+    """A subscribe-type command: ``add`` each name, one ``kind`` message for each with
+    the ``count`` after it."""
+    messages = []
+    for name in argv[1:]:
+        add(client, name)
+        messages.append(Push([kind, name, count(client)]))
+    set_flag(client, True)
+    return _answer(client, messages)
+
+
+def _unsubscribe(client, argv, current: dict, remove, kind: bytes, count) -> object:
+    """An unsubscribe-type command: the names given, or all of ``current``; with nothing
+    to remove, one message with a null name. The pub/sub flag stays while any channel,
+    pattern or shard channel is left."""
+    names = argv[1:] if len(argv) > 1 else list(current)
+    messages = []
+    for name in names:
+        remove(client, name)
+        messages.append(Push([kind, name, count(client)]))
+    if not names:
+        messages.append(Push([kind, None, count(client)]))
+    set_flag(client, bool(_count(client) + len(client.sub_shard)))
+    return _answer(client, messages)
+
+
 @command("subscribe", -2, "pubsub noscript loading stale", group="pubsub", since="2.0.0",
          complexity="O(N) where N is the number of channels to subscribe to.",
          summary="Listen for messages published to the given channels")
 def subscribe(client, argv):
-    pubsub = client.server.pubsub
-    messages = []
-    for channel in argv[1:]:
-        pubsub.subscribe(client, channel)
-        messages.append(Push([b"subscribe", channel, _count(client)]))
-    set_flag(client, True)
-    return _answer(client, messages)
+    return _subscribe(client, argv, client.server.pubsub.subscribe, b"subscribe", _count)
 
 
 @command("unsubscribe", -1, "pubsub noscript loading stale", group="pubsub", since="2.0.0",
          complexity="O(N) where N is the number of clients already subscribed to a channel.",
          summary="Stop listening for messages posted to the given channels")
 def unsubscribe(client, argv):
-    pubsub = client.server.pubsub
-    channels = argv[1:] if len(argv) > 1 else list(client.sub_channels)
-    messages = []
-    for channel in channels:
-        pubsub.unsubscribe(client, channel)
-        messages.append(Push([b"unsubscribe", channel, _count(client)]))
-    if len(argv) == 1 and not channels:
-        messages.append(Push([b"unsubscribe", None, _count(client)]))
-    set_flag(client, bool(_count(client) + len(client.sub_shard)))
-    return _answer(client, messages)
+    return _unsubscribe(client, argv, client.sub_channels, client.server.pubsub.unsubscribe, b"unsubscribe", _count)
 
 
 @command("psubscribe", -2, "pubsub noscript loading stale", group="pubsub", since="2.0.0",
          complexity="O(N) where N is the number of patterns the client is already subscribed to.",
          summary="Listen for messages published to channels matching the given patterns")
 def psubscribe(client, argv):
-    pubsub = client.server.pubsub
-    messages = []
-    for pattern in argv[1:]:
-        pubsub.psubscribe(client, pattern)
-        messages.append(Push([b"psubscribe", pattern, _count(client)]))
-    set_flag(client, True)
-    return _answer(client, messages)
+    return _subscribe(client, argv, client.server.pubsub.psubscribe, b"psubscribe", _count)
 
 
 @command("punsubscribe", -1, "pubsub noscript loading stale", group="pubsub", since="2.0.0",
@@ -79,16 +89,7 @@ def psubscribe(client, argv):
                     "of total patterns subscribed in the system (by any client).",
          summary="Stop listening for messages posted to channels matching the given patterns")
 def punsubscribe(client, argv):
-    pubsub = client.server.pubsub
-    patterns = argv[1:] if len(argv) > 1 else list(client.sub_patterns)
-    messages = []
-    for pattern in patterns:
-        pubsub.punsubscribe(client, pattern)
-        messages.append(Push([b"punsubscribe", pattern, _count(client)]))
-    if len(argv) == 1 and not patterns:
-        messages.append(Push([b"punsubscribe", None, _count(client)]))
-    set_flag(client, bool(_count(client) + len(client.sub_shard)))
-    return _answer(client, messages)
+    return _unsubscribe(client, argv, client.sub_patterns, client.server.pubsub.punsubscribe, b"punsubscribe", _count)
 
 
 @command("ssubscribe", -2, "pubsub noscript loading stale", group="pubsub", since="7.0.0",
@@ -98,13 +99,7 @@ def punsubscribe(client, argv):
 def ssubscribe(client, argv):
     if client.in_exec:
         raise CommandError("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
-    pubsub = client.server.pubsub
-    messages = []
-    for channel in argv[1:]:
-        pubsub.ssubscribe(client, channel)
-        messages.append(Push([b"ssubscribe", channel, len(client.sub_shard)]))
-    set_flag(client, True)
-    return _answer(client, messages)
+    return _subscribe(client, argv, client.server.pubsub.ssubscribe, b"ssubscribe", _shard_count)
 
 
 @command("sunsubscribe", -1, "pubsub noscript loading stale", group="pubsub", since="7.0.0",
@@ -112,16 +107,7 @@ def ssubscribe(client, argv):
          complexity="O(N) where N is the number of clients already subscribed to a shard channel.",
          summary="Stop listening for messages posted to the given shard channels")
 def sunsubscribe(client, argv):
-    pubsub = client.server.pubsub
-    channels = argv[1:] if len(argv) > 1 else list(client.sub_shard)
-    messages = []
-    for channel in channels:
-        pubsub.sunsubscribe(client, channel)
-        messages.append(Push([b"sunsubscribe", channel, len(client.sub_shard)]))
-    if len(argv) == 1 and not channels:
-        messages.append(Push([b"sunsubscribe", None, 0]))
-    set_flag(client, bool(_count(client) + len(client.sub_shard)))
-    return _answer(client, messages)
+    return _unsubscribe(client, argv, client.sub_shard, client.server.pubsub.sunsubscribe, b"sunsubscribe", _shard_count)
 
 
 def _runtime(server):
