@@ -178,7 +178,8 @@ class Client:
                 self.send_done = None
 
     def push(self, data: bytes) -> None:
-        """Queue bytes caused by another client; never blocks the caller.
+        """Queue bytes caused by another client, or a read's replies (the reactor); never
+        blocks the caller.
 
         A client whose unsent bytes pass its output buffer limit is closed, as Redis does
         for slow subscribers and monitors, so one stalled reader costs nobody else. The

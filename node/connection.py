@@ -147,19 +147,10 @@ class Reactor:
             self._park(client, [], 0, out)
             return
         if out:
-            payload = b"".join(out)
-            client.outbox.append(payload)
-            used = client.outbox_bytes + len(payload)
-            client.outbox_bytes = used
-            if used >= server.output_check_from:
-                if client.over_output_limit():
-                    # Redis's client-output-buffer-limit on replies: nothing is sent, the
-                    # connection is closed. (Redis stops at the command that crossed it;
-                    # the node checks once per read, so the rest of this read has run.)
-                    server.log.warning("client %d closed for overcoming of output buffer limits", client.id)
-                    client.kill()
-            elif client.soft_limit_since:
-                client.soft_limit_since = 0  # seen below the soft limit (as in Client.push)
+            # Queued like any push, so client-output-buffer-limit applies to replies too:
+            # past it nothing is sent and the connection is closed. (Redis stops at the
+            # command that crossed it; the node checks once per read, after all of it ran.)
+            client.push(b"".join(out))
         if not client.flush_pending:  # else the _flush task of a push sends it too
             client.flush_pending = True
             self.replied.append(client)
