@@ -300,9 +300,9 @@ class ClusterNode:
         and after EXEC/DISCARD (kept across MULTI's queued commands). Commands that EXEC runs
         are not routed again: EXEC routed all their keys together.
 
-        Dispatch serves a single key in a locally served slot itself (``server.local_slots``);
-        here the same table answers for a hash-tagged single key, and everything else goes
-        through cluster/routing.py."""
+        Dispatch serves a single key in a locally served slot itself (``server.local_slots``,
+        hash tags through ``server.key_slot``); here the same check runs again once a dropped
+        table has been rebuilt, and everything else goes through cluster/routing.py."""
         if client.asking:
             return self._route_flagged(client, spec, argv)
         if client.in_exec:
